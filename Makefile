@@ -1,0 +1,181 @@
+# conntrack-tools, rebuilt.  `make` builds the programs, `make check` runs
+# every test suite, `make static-musl` builds static binaries against musl.
+#
+# Private build trees: make BUILD=/tmp/bX BINDIR=/tmp/bX
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+INSTALL  ?= install
+STRIP    ?= strip
+
+BUILD    ?= build
+BINDIR   ?= .
+MUSL_BUILD ?= build-musl
+WARN     := -Wall -Wextra -Werror
+# No exceptions, RTTI or iostreams anywhere: static musl builds rely on it.
+LANGFLAGS := -std=c++20 -fno-exceptions -fno-rtti
+# Headers: "base/out_buf.h", "ct_uapi.h" or "uapi-compat/ct_uapi.h".
+CPPFLAGS_ALL := -Isrc -Iuapi-compat -I. $(CPPFLAGS)
+ALL_CXXFLAGS := $(LANGFLAGS) $(WARN) $(CXXFLAGS)
+LINK_FLAGS = $(LDFLAGS)
+LINK_PRE :=
+LINK_POST :=
+
+# ---- static musl mode (set by `make static-musl`, which re-runs make) -----
+# Debian's musl-tools: musl's C headers and libc.a, no C++ library.  We use
+# g++'s own C++ headers on top of musl's C headers, and link musl's startup
+# files, libc.a and libgcc.a by hand.  See docs/ARCHITECTURE.md.
+ifeq ($(MUSL),1)
+MUSL_INC  ?= /usr/include/x86_64-linux-musl
+MUSL_LIB  ?= /usr/lib/x86_64-linux-musl
+# g++'s C++ include dirs, in g++'s order (the ones with "c++" in the path).
+GXX_INC   := $(shell $(CXX) -v -E -x c++ /dev/null 2>&1 | \
+               sed -n '/^\#include <\.\.\.> search starts here/,/^End of search list/p' | \
+               grep -E '/c\+\+' | sed 's/^ *//')
+# g++'s own dir (stddef.h, stdarg.h, intrinsics) comes after musl's.
+GCC_INC   := $(shell $(CXX) -print-file-name=include)
+LIBGCC    := $(shell $(CXX) -print-libgcc-file-name)
+RUNTIME_DIR := src/base/static_runtime
+CPPFLAGS_ALL := -nostdinc $(addprefix -isystem ,$(GXX_INC) $(MUSL_INC) $(GCC_INC)) \
+                -include $(RUNTIME_DIR)/glibc_compat.h $(CPPFLAGS_ALL)
+MUSL_OPT  ?= -Os
+ALL_CXXFLAGS += $(MUSL_OPT) -fno-pie -fno-asynchronous-unwind-tables \
+                -fno-stack-protector -ffunction-sections -fdata-sections
+LINK_FLAGS = $(LDFLAGS) -static -nostdlib -no-pie -Wl,--gc-sections
+LINK_PRE  := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o
+LINK_POST := $(BUILD)/static_runtime.a -Wl,--start-group $(MUSL_LIB)/libc.a $(LIBGCC) \
+             -Wl,--end-group $(MUSL_LIB)/crtn.o
+RUNTIME_OBJ := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard $(RUNTIME_DIR)/*.cc))
+endif
+
+# ---- sources: one wildcard per directory ----------------------------------
+# src/base/static_runtime/ is deliberately not matched (musl build only).
+# A program's main() is found by grep, so unit tests can link the rest.
+MAIN_RE  := '^[[:space:]]*int[[:space:]]+main[[:space:]]*\('
+main_of   = $(shell grep -lE $(MAIN_RE) $(1) /dev/null 2>/dev/null)
+
+CORE_SRC := $(wildcard src/base/*.cc src/netlink/*.cc src/ct/*.cc src/sync/*.cc)
+CT_SRC   := $(wildcard src/conntrack/*.cc)
+CTD_SRC  := $(wildcard src/conntrackd/*.cc)
+CT_MAIN  := $(call main_of,$(CT_SRC))
+CTD_MAIN := $(call main_of,$(CTD_SRC))
+
+obj_of    = $(patsubst %.cc,$(BUILD)/%.o,$(1))
+CORE_OBJ := $(call obj_of,$(CORE_SRC))
+CT_OBJ   := $(call obj_of,$(CT_SRC))
+CTD_OBJ  := $(call obj_of,$(CTD_SRC))
+CTLIB_OBJ  := $(call obj_of,$(filter-out $(CT_MAIN),$(CT_SRC)))
+CTDLIB_OBJ := $(call obj_of,$(filter-out $(CTD_MAIN),$(CTD_SRC)))
+
+UNIT_SRC := $(wildcard tests/unit/*.cc)
+UNIT_OBJ := $(call obj_of,$(UNIT_SRC))
+
+# A deleted source must still trigger a relink: each archive and binary also
+# depends on a file holding its object list, rewritten only when it changes.
+objlist = $(shell mkdir -p $(BUILD) && f=$(BUILD)/$(1).objs && \
+            { echo '$(2)' | cmp -s - $$f || echo '$(2)' >$$f; } && echo $$f)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+CORE_LIST  := $(call objlist,core,$(CORE_OBJ))
+CTLIB_LIST := $(call objlist,ctlib,$(CTLIB_OBJ))
+CTDLIB_LIST:= $(call objlist,ctdlib,$(CTDLIB_OBJ))
+CT_LIST    := $(call objlist,ct,$(CT_OBJ))
+CTD_LIST   := $(call objlist,ctd,$(CTD_OBJ))
+UNIT_LIST  := $(call objlist,unit,$(UNIT_OBJ))
+endif
+
+# conntrackd is built once one of its sources has a main().
+PROGRAMS := $(BINDIR)/conntrack $(if $(CTD_MAIN),$(BINDIR)/conntrackd)
+MAN8     := $(wildcard man/*.8)
+MAN5     := $(wildcard man/*.5)
+
+.PHONY: all programs clean check unit integration tests install uninstall static-musl
+all: programs
+programs: $(PROGRAMS)
+tests: all $(BUILD)/unit_tests
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS_ALL) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcore.a: $(CORE_OBJ) $(CORE_LIST)
+	@rm -f $@
+	$(AR) rcs $@ $(CORE_OBJ)
+$(BUILD)/libconntrack.a: $(CTLIB_OBJ) $(CTLIB_LIST)
+	@rm -f $@
+	$(AR) rcs $@ $(CTLIB_OBJ)
+$(BUILD)/libconntrackd.a: $(CTDLIB_OBJ) $(CTDLIB_LIST)
+	@rm -f $@
+	$(AR) rcs $@ $(CTDLIB_OBJ)
+$(BUILD)/static_runtime.a: $(RUNTIME_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BINDIR)/conntrack: $(CT_OBJ) $(CT_LIST) $(BUILD)/libcore.a $(if $(filter 1,$(MUSL)),$(BUILD)/static_runtime.a)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $(LINK_FLAGS) -o $@ $(LINK_PRE) $(CT_OBJ) $(BUILD)/libcore.a $(LINK_POST)
+
+$(BINDIR)/conntrackd: $(CTD_OBJ) $(CTD_LIST) $(BUILD)/libcore.a $(if $(filter 1,$(MUSL)),$(BUILD)/static_runtime.a)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $(LINK_FLAGS) -o $@ $(LINK_PRE) $(CTD_OBJ) $(BUILD)/libcore.a $(LINK_POST)
+
+# Unit tests may use exceptions/RTTI (GoogleTest does); the code under test
+# is the same objects as in the programs (everything but the main()s).
+$(BUILD)/tests/unit/%.o: tests/unit/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS_ALL) -std=c++20 $(WARN) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(UNIT_LIST) $(BUILD)/libconntrack.a $(BUILD)/libconntrackd.a $(BUILD)/libcore.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libconntrack.a \
+	  $(BUILD)/libconntrackd.a $(BUILD)/libcore.a -lgtest -lgtest_main -pthread
+
+# tests/run_all.sh finds the binaries through these.
+TEST_ENV := BUILD=$(BUILD) BINDIR=$(BINDIR) UNIT_TESTS=$(abspath $(BUILD))/unit_tests \
+            CONNTRACK=$(abspath $(BINDIR))/conntrack CONNTRACKD=$(abspath $(BINDIR))/conntrackd
+
+check: tests
+	@$(TEST_ENV) tests/run_all.sh
+unit: $(BUILD)/unit_tests
+	@$(TEST_ENV) tests/run_all.sh --unit
+integration: all
+	@$(TEST_ENV) tests/run_all.sh --integration
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+
+# Fully static binaries in $(MUSL_BUILD)/, stripped.  A second make run with
+# MUSL=1 compiles every object again with the musl flags above.
+static-musl:
+	@test -f $(firstword $(MUSL_INC) /usr/include/x86_64-linux-musl)/stdio.h || \
+	  { echo "static-musl: musl headers missing (apt-get install musl-tools)" >&2; exit 1; }
+	$(MAKE) MUSL=1 BUILD=$(MUSL_BUILD)/obj BINDIR=$(MUSL_BUILD) programs
+	@for p in $(notdir $(PROGRAMS)); do \
+	  $(STRIP) --strip-all $(MUSL_BUILD)/$$p && \
+	  echo "$(MUSL_BUILD)/$$p: $$(stat -c %s $(MUSL_BUILD)/$$p) bytes stripped, static"; \
+	done
+
+clean:
+	rm -rf $(BUILD) $(MUSL_BUILD) $(BINDIR)/conntrack $(BINDIR)/conntrackd \
+	  $(patsubst tools/%.cc,$(BINDIR)/%,$(wildcard tools/*.cc))
+
+-include $(CORE_OBJ:.o=.d) $(CT_OBJ:.o=.d) $(CTD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RUNTIME_OBJ:.o=.d)
+
+# ---- tools/: benchmark helpers (one main() per file), linked to the core --
+TOOLS := $(patsubst tools/%.cc,$(BINDIR)/%,$(wildcard tools/*.cc))
+.PHONY: tools
+tools: $(TOOLS)
+$(TOOLS): $(BINDIR)/%: $(BUILD)/tools/%.o $(BUILD)/libcore.a $(if $(filter 1,$(MUSL)),$(BUILD)/static_runtime.a)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $(LINK_FLAGS) -o $@ $(LINK_PRE) $< $(BUILD)/libcore.a $(LINK_POST)
+-include $(patsubst $(BINDIR)/%,$(BUILD)/tools/%.d,$(TOOLS))

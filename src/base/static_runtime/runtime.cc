@@ -1,0 +1,107 @@
+// The few C++ runtime symbols that libstdc++'s headers and g++ expect from
+// libstdc++.so / libsupc++, for the static musl build only (`make
+// static-musl`).  Debian's musl-tools ship no C++ library, and our code uses
+// only header-only parts of the standard library, no exceptions and no RTTI,
+// so this short list is all the runtime it needs.  The normal build never
+// compiles this directory.
+//
+// Failure policy: where libstdc++ would throw, we abort.  Allocation
+// failure aborts too (operator new must not return null).
+#include <bits/functexcept.h>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+[[noreturn]] void die(const char* what) {
+  // write(2) only: stdio may be what failed.
+  size_t n = 0;
+  while (what[n] != '\0') ++n;
+  (void)!write(2, "fatal: ", 7);
+  (void)!write(2, what, n);
+  (void)!write(2, "\n", 1);
+  abort();
+}
+
+void* alloc(size_t n) {
+  void* p = malloc(n != 0 ? n : 1);
+  if (p == nullptr) die("out of memory");
+  return p;
+}
+
+void* alloc_aligned(size_t n, std::align_val_t al) {
+  size_t a = static_cast<size_t>(al);
+  if (a < sizeof(void*)) a = sizeof(void*);
+  void* p = nullptr;
+  if (posix_memalign(&p, a, n != 0 ? n : 1) != 0) die("out of memory");
+  return p;
+}
+
+}  // namespace
+
+// ---- operator new / delete (every replaceable form) -----------------------
+void* operator new(size_t n) { return alloc(n); }
+void* operator new[](size_t n) { return alloc(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return malloc(n != 0 ? n : 1); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return malloc(n != 0 ? n : 1); }
+void* operator new(size_t n, std::align_val_t al) { return alloc_aligned(n, al); }
+void* operator new[](size_t n, std::align_val_t al) { return alloc_aligned(n, al); }
+void operator delete(void* p) noexcept { free(p); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete(void* p, size_t) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { free(p); }
+
+// ---- what the headers call instead of `throw` ----------------------------
+namespace std {
+void __throw_bad_exception() { die("bad_exception"); }
+void __throw_bad_alloc() { die("bad_alloc"); }
+void __throw_bad_array_new_length() { die("bad_array_new_length"); }
+void __throw_bad_cast() { die("bad_cast"); }
+void __throw_bad_typeid() { die("bad_typeid"); }
+void __throw_logic_error(const char* s) { die(s); }
+void __throw_domain_error(const char* s) { die(s); }
+void __throw_invalid_argument(const char* s) { die(s); }
+void __throw_length_error(const char* s) { die(s); }
+void __throw_out_of_range(const char* s) { die(s); }
+void __throw_out_of_range_fmt(const char* s, ...) { die(s); }
+void __throw_runtime_error(const char* s) { die(s); }
+void __throw_range_error(const char* s) { die(s); }
+void __throw_overflow_error(const char* s) { die(s); }
+void __throw_underflow_error(const char* s) { die(s); }
+void __throw_ios_failure(const char* s) { die(s); }
+void __throw_ios_failure(const char* s, int) { die(s); }
+void __throw_system_error(int) { die("system_error"); }
+void __throw_future_error(int) { die("future_error"); }
+void __throw_bad_function_call() { die("bad_function_call"); }
+void terminate() noexcept { die("terminate"); }
+
+// libstdc++ declares std::string's members `extern template` and ships their
+// code in the shared library; instantiate them here instead (unused ones are
+// dropped by --gc-sections).
+template class __cxx11::basic_string<char>;
+}  // namespace std
+
+// ---- g++ ABI hooks --------------------------------------------------------
+extern "C" {
+void __cxa_pure_virtual() { die("pure virtual call"); }
+void __cxa_deleted_virtual() { die("deleted virtual call"); }
+
+// Function-local statics.  The programs are single-threaded, so a guard is
+// a plain flag: byte 0 set means "initialised".
+int __cxa_guard_acquire(unsigned long long* g) { return *reinterpret_cast<char*>(g) == 0; }
+void __cxa_guard_release(unsigned long long* g) { *reinterpret_cast<char*>(g) = 1; }
+void __cxa_guard_abort(unsigned long long*) {}
+
+// Normally in crtbegin.o, which a -nostdlib link leaves out; __cxa_atexit
+// (musl) takes it to register static destructors.
+void* __dso_handle = &__dso_handle;
+}

@@ -1,0 +1,82 @@
+// conntrack(8): parse the command line, run one command, print upstream's
+// summary line and exit with upstream's status.
+#include "conntrack/cli.h"
+#include "conntrack/commands.h"
+#include "conntrack/process_output.h"
+#include "conntrack/session.h"
+
+namespace conntrack {
+namespace {
+
+Session g_session;  // large buffers: keep them off the stack
+
+// The stderr summary of the commands that have one ("" for none).
+const char* summary_format(Cmd cmd, Table table) {
+  if (table == Table::kExpect) {
+    switch (cmd) {
+      case Cmd::kList:
+      case Cmd::kDelete: return "%u expectations have been shown.\n";
+      default: return nullptr;
+    }
+  }
+  switch (cmd) {
+    case Cmd::kList:
+    case Cmd::kGet: return "%u flow entries have been shown.\n";
+    case Cmd::kCreate: return "%u flow entries have been created.\n";
+    case Cmd::kAdd: return "%u flow entries have been added.\n";
+    case Cmd::kUpdate: return "%u flow entries have been updated.\n";
+    case Cmd::kDelete: return "%u flow entries have been deleted.\n";
+    case Cmd::kEvent: return "%u flow events have been shown.\n";
+    default: return nullptr;
+  }
+}
+
+int run(const Cli& cli, unsigned& counter) {
+  switch (cli.cmd) {
+    case Cmd::kList: return cmd_list(g_session, cli, counter);
+    case Cmd::kGet: return cmd_get(g_session, cli, counter);
+    case Cmd::kFlush: return cmd_flush(g_session, cli);
+    case Cmd::kCount: return cmd_count(g_session, cli);
+    case Cmd::kStats: return cmd_stats(g_session, cli);
+    case Cmd::kVersion:
+      out().put(kProgName);
+      out().put(" v");
+      out().put(kProgVersion);
+      out().put(" (conntrack-tools)\n");
+      return 0;
+    case Cmd::kHelp:
+      cli_print_usage(cli);
+      return 0;
+    case Cmd::kNone:
+      cli_print_usage(cli);
+      return 0;
+    default:
+      exit_error(kOtherProblem, "this command is not implemented yet");
+  }
+}
+
+}  // namespace
+}  // namespace conntrack
+
+int main(int argc, char** argv) {
+  using namespace conntrack;
+  output_init();
+  // Upstream opens its netlink socket before it looks at the arguments.
+  g_session.open_or_die();
+  static Cli cli;
+  cli_parse(argc, argv, cli);
+  if (cli.cmd == Cmd::kList || cli.cmd == Cmd::kDelete || cli.cmd == Cmd::kUpdate ||
+      cli.cmd == Cmd::kEvent)
+    cli_prepare_filter(cli);
+  unsigned counter = 0;
+  int r = run(cli, counter);
+  if (r < 0) exit_error(kOtherProblem, "Operation failed: %s", error_text(-r, cli.cmd, cli.table));
+  const char* fmt = summary_format(cli.cmd, cli.table);
+  if (fmt) {
+    err_printf("%.*s v%.*s (conntrack-tools): ", static_cast<int>(kProgName.size()),
+               kProgName.data(), static_cast<int>(kProgVersion.size()), kProgVersion.data());
+    err_printf(fmt, counter);
+    if (counter == 0 && cli.cmd != Cmd::kList) exit_with(kOtherProblem);
+  }
+  exit_with(0);
+}

@@ -1,0 +1,138 @@
+#include "ct/flow_build.h"
+
+#include "ct_uapi.h"
+
+namespace ct {
+
+using namespace uapi;
+
+namespace {
+
+constexpr uint16_t kTupleAttr[3] = {CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_TUPLE_MASTER};
+
+bool has_ports(uint8_t l4) {
+  return l4 == kIpprotoTcp || l4 == kIpprotoUdp || l4 == kIpprotoUdplite ||
+         l4 == kIpprotoSctp || l4 == kIpprotoDccp || l4 == kIpprotoGre;
+}
+
+bool put_proto(nl::MsgBuilder& b, const Flow& f, Dir d) {
+  const Tuple& t = f.tuple[d];
+  size_t nest = b.nest_start(CTA_TUPLE_PROTO);
+  if (f.has(tuple_field(d, F::kOrigL4))) b.put_u8(CTA_PROTO_NUM, t.l4);
+  if (t.l4 == kIpprotoIcmp || t.l4 == kIpprotoIcmpv6) {
+    bool v6 = t.l4 == kIpprotoIcmpv6;
+    if (f.has(tuple_field(d, F::kOrigIcmpId)))
+      b.put_u16_be(v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, t.icmp_id);
+    if (f.has(tuple_field(d, F::kOrigIcmpType)))
+      b.put_u8(v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t.icmp_type);
+    if (f.has(tuple_field(d, F::kOrigIcmpCode)))
+      b.put_u8(v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t.icmp_code);
+  } else if (has_ports(t.l4)) {
+    if (f.has(tuple_field(d, F::kOrigPortSrc))) b.put_u16_be(CTA_PROTO_SRC_PORT, t.sport);
+    if (f.has(tuple_field(d, F::kOrigPortDst))) b.put_u16_be(CTA_PROTO_DST_PORT, t.dport);
+  }
+  b.nest_end(nest);
+  return b.ok();
+}
+
+bool put_nat(nl::MsgBuilder& b, uint16_t type, const Addr& ip, bool has_ip, uint16_t port,
+             bool has_port, uint8_t family) {
+  size_t nest = b.nest_start(type);
+  if (has_ip) {
+    if (family == kAfInet6)
+      b.put(CTA_NAT_V6_MINIP, ip.b, 16);
+    else
+      b.put(CTA_NAT_V4_MINIP, ip.b, 4);
+  }
+  if (has_port) {
+    size_t p = b.nest_start(CTA_NAT_PROTO);
+    b.put_u16_be(CTA_PROTONAT_PORT_MIN, port);
+    b.nest_end(p);
+  }
+  b.nest_end(nest);
+  return b.ok();
+}
+
+bool put_protoinfo(nl::MsgBuilder& b, const Flow& f) {
+  if (f.has(F::kTcpState) || f.has(F::kTcpFlagsOrig) || f.has(F::kTcpFlagsRepl)) {
+    size_t pi = b.nest_start(CTA_PROTOINFO);
+    size_t tcp = b.nest_start(CTA_PROTOINFO_TCP);
+    if (f.has(F::kTcpState)) b.put_u8(CTA_PROTOINFO_TCP_STATE, f.tcp_state);
+    if (f.has(F::kTcpFlagsOrig)) {
+      uint8_t v[2] = {f.tcp_flags[0], f.tcp_mask[0]};
+      b.put(CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, v, 2);
+    }
+    if (f.has(F::kTcpFlagsRepl)) {
+      uint8_t v[2] = {f.tcp_flags[1], f.tcp_mask[1]};
+      b.put(CTA_PROTOINFO_TCP_FLAGS_REPLY, v, 2);
+    }
+    b.nest_end(tcp);
+    b.nest_end(pi);
+  } else if (f.has(F::kSctpState) || f.has(F::kSctpVtagOrig) || f.has(F::kSctpVtagRepl)) {
+    size_t pi = b.nest_start(CTA_PROTOINFO);
+    size_t s = b.nest_start(CTA_PROTOINFO_SCTP);
+    if (f.has(F::kSctpState)) b.put_u8(CTA_PROTOINFO_SCTP_STATE, f.sctp_state);
+    if (f.has(F::kSctpVtagOrig)) b.put_u32_be(CTA_PROTOINFO_SCTP_VTAG_ORIGINAL, f.sctp_vtag[0]);
+    if (f.has(F::kSctpVtagRepl)) b.put_u32_be(CTA_PROTOINFO_SCTP_VTAG_REPLY, f.sctp_vtag[1]);
+    b.nest_end(s);
+    b.nest_end(pi);
+  } else if (f.has(F::kDccpState) || f.has(F::kDccpRole)) {
+    size_t pi = b.nest_start(CTA_PROTOINFO);
+    size_t s = b.nest_start(CTA_PROTOINFO_DCCP);
+    if (f.has(F::kDccpState)) b.put_u8(CTA_PROTOINFO_DCCP_STATE, f.dccp_state);
+    if (f.has(F::kDccpRole)) b.put_u8(CTA_PROTOINFO_DCCP_ROLE, f.dccp_role);
+    b.nest_end(s);
+    b.nest_end(pi);
+  }
+  return b.ok();
+}
+
+}  // namespace
+
+bool put_tuple(nl::MsgBuilder& b, const Flow& f, Dir d) {
+  const Tuple& t = f.tuple[d];
+  size_t nest = b.nest_start(kTupleAttr[d]);
+  size_t ip = b.nest_start(CTA_TUPLE_IP);
+  if (t.l3 == kAfInet6) {
+    b.put(CTA_IP_V6_SRC, t.src.b, 16);
+    b.put(CTA_IP_V6_DST, t.dst.b, 16);
+  } else {
+    b.put(CTA_IP_V4_SRC, t.src.b, 4);
+    b.put(CTA_IP_V4_DST, t.dst.b, 4);
+  }
+  b.nest_end(ip);
+  put_proto(b, f, d);
+  if (f.has(tuple_field(d, F::kOrigZone))) b.put_u16_be(CTA_TUPLE_ZONE, t.zone);
+  b.nest_end(nest);
+  return b.ok();
+}
+
+bool put_flow_meta(nl::MsgBuilder& b, const Flow& f) {
+  if (f.has(F::kTimeout)) b.put_u32_be(CTA_TIMEOUT, f.timeout);
+  if (f.has(F::kStatus)) b.put_u32_be(CTA_STATUS, f.status);
+  if (f.has(F::kMark)) b.put_u32_be(CTA_MARK, f.mark);
+  if (f.has(F::kSecmark)) b.put_u32_be(CTA_SECMARK, f.secmark);
+  if (f.has(F::kZone)) b.put_u16_be(CTA_ZONE, f.zone);
+  put_protoinfo(b, f);
+  uint8_t fam = f.tuple[kDirOrig].l3;
+  if (f.has(F::kSnatIp) || f.has(F::kSnatPort))
+    put_nat(b, CTA_NAT_SRC, f.snat_ip, f.has(F::kSnatIp), f.snat_port, f.has(F::kSnatPort), fam);
+  if (f.has(F::kDnatIp) || f.has(F::kDnatPort))
+    put_nat(b, CTA_NAT_DST, f.dnat_ip, f.has(F::kDnatIp), f.dnat_port, f.has(F::kDnatPort), fam);
+  if (f.has(F::kLabels) && f.labels) b.put(CTA_LABELS, f.labels, f.labels_len);
+  if (f.has(F::kLabelsMask) && f.labels_mask) b.put(CTA_LABELS_MASK, f.labels_mask, f.labels_mask_len);
+  return b.ok();
+}
+
+bool build_ct_new(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq) {
+  if (!b.begin_nfmsg(kNfnlSubsysCtnetlink, kCtMsgNew, kNlmFRequest | flags, seq,
+                     f.tuple[kDirOrig].l3))
+    return false;
+  if (f.has(F::kOrigSrc) || f.has(F::kOrigL4)) put_tuple(b, f, kDirOrig);
+  if (f.has(F::kReplSrc) || f.has(F::kReplL4)) put_tuple(b, f, kDirRepl);
+  if (f.has(F::kMasterSrc) || f.has(F::kMasterL4)) put_tuple(b, f, kDirMaster);
+  put_flow_meta(b, f);
+  return b.end_msg();
+}
+
+}  // namespace ct
