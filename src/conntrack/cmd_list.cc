@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "base/clock.h"
 #include "conntrack/commands.h"
 #include "conntrack/process_output.h"
 #include "ct/dump_request.h"
@@ -16,12 +17,6 @@
 
 namespace conntrack {
 namespace {
-
-uint64_t wall_clock_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Prints matching entries as they arrive; shared by -L and -G.
 class EntryPrinter {
@@ -40,7 +35,7 @@ class EntryPrinter {
       out().put(ct::kXmlHeader);
       xml_started_ = true;
     }
-    ct::PrintResult r = ct::flow_print(line_, flow_, po, ct::MsgKind::kList, wall_clock_ns());
+    ct::PrintResult r = ct::flow_print(line_, flow_, po, ct::MsgKind::kList, base::wall_clock_ns());
     if (r == ct::PrintResult::kUnsupportedL3) {
       base::LineBuf<64> warn;
       ct::flow_print_l3_warning(warn, ct::flow_save_l3(flow_));

@@ -12,6 +12,9 @@ namespace conntrack {
 int cmd_list(Session& s, const Cli& cli, unsigned& counter);
 int cmd_get(Session& s, const Cli& cli, unsigned& counter);
 int cmd_flush(Session& s, const Cli& cli);
+int cmd_create(Session& s, const Cli& cli, unsigned& counter);  // -I and -A
+int cmd_delete(Session& s, const Cli& cli, unsigned& counter);
+int cmd_update(Session& s, const Cli& cli, unsigned& counter);
 // -C and -S print their own output and handle upstream's /proc fallback.
 int cmd_count(Session& s, const Cli& cli);
 int cmd_stats(Session& s, const Cli& cli);

@@ -36,6 +36,10 @@ int run(const Cli& cli, unsigned& counter) {
     case Cmd::kList: return cmd_list(g_session, cli, counter);
     case Cmd::kGet: return cmd_get(g_session, cli, counter);
     case Cmd::kFlush: return cmd_flush(g_session, cli);
+    case Cmd::kCreate:
+    case Cmd::kAdd: return cmd_create(g_session, cli, counter);
+    case Cmd::kDelete: return cmd_delete(g_session, cli, counter);
+    case Cmd::kUpdate: return cmd_update(g_session, cli, counter);
     case Cmd::kCount: return cmd_count(g_session, cli);
     case Cmd::kStats: return cmd_stats(g_session, cli);
     case Cmd::kVersion:

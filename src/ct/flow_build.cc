@@ -53,22 +53,29 @@ bool put_nat(nl::MsgBuilder& b, uint16_t type, const Addr& ip, bool has_ip, uint
   return b.ok();
 }
 
+// Keyed by the original L4 protocol, as libnetfilter_conntrack does: a
+// TCP request never carries SCTP protoinfo even if the fields were set.
 bool put_protoinfo(nl::MsgBuilder& b, const Flow& f) {
-  if (f.has(F::kTcpState) || f.has(F::kTcpFlagsOrig) || f.has(F::kTcpFlagsRepl)) {
+  uint8_t l4 = f.tuple[kDirOrig].l4;
+  if (l4 == kIpprotoTcp) {
+    if (!(f.has(F::kTcpState) || f.has(F::kTcpFlagsOrig) || f.has(F::kTcpFlagsRepl) ||
+          f.has(F::kTcpWscaleOrig) || f.has(F::kTcpWscaleRepl)))
+      return true;
     size_t pi = b.nest_start(CTA_PROTOINFO);
     size_t tcp = b.nest_start(CTA_PROTOINFO_TCP);
     if (f.has(F::kTcpState)) b.put_u8(CTA_PROTOINFO_TCP_STATE, f.tcp_state);
-    if (f.has(F::kTcpFlagsOrig)) {
-      uint8_t v[2] = {f.tcp_flags[0], f.tcp_mask[0]};
-      b.put(CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, v, 2);
+    for (int d = 0; d < 2; ++d) {
+      if (!f.has(d ? F::kTcpFlagsRepl : F::kTcpFlagsOrig) || !f.has(d ? F::kTcpMaskRepl : F::kTcpMaskOrig))
+        continue;
+      uint8_t v[2] = {f.tcp_flags[d], f.tcp_mask[d]};
+      b.put(d ? CTA_PROTOINFO_TCP_FLAGS_REPLY : CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, v, 2);
     }
-    if (f.has(F::kTcpFlagsRepl)) {
-      uint8_t v[2] = {f.tcp_flags[1], f.tcp_mask[1]};
-      b.put(CTA_PROTOINFO_TCP_FLAGS_REPLY, v, 2);
-    }
+    if (f.has(F::kTcpWscaleOrig)) b.put_u8(CTA_PROTOINFO_TCP_WSCALE_ORIGINAL, f.tcp_wscale[0]);
+    if (f.has(F::kTcpWscaleRepl)) b.put_u8(CTA_PROTOINFO_TCP_WSCALE_REPLY, f.tcp_wscale[1]);
     b.nest_end(tcp);
     b.nest_end(pi);
-  } else if (f.has(F::kSctpState) || f.has(F::kSctpVtagOrig) || f.has(F::kSctpVtagRepl)) {
+  } else if (l4 == kIpprotoSctp) {
+    if (!(f.has(F::kSctpState) || f.has(F::kSctpVtagOrig) || f.has(F::kSctpVtagRepl))) return true;
     size_t pi = b.nest_start(CTA_PROTOINFO);
     size_t s = b.nest_start(CTA_PROTOINFO_SCTP);
     if (f.has(F::kSctpState)) b.put_u8(CTA_PROTOINFO_SCTP_STATE, f.sctp_state);
@@ -76,15 +83,37 @@ bool put_protoinfo(nl::MsgBuilder& b, const Flow& f) {
     if (f.has(F::kSctpVtagRepl)) b.put_u32_be(CTA_PROTOINFO_SCTP_VTAG_REPLY, f.sctp_vtag[1]);
     b.nest_end(s);
     b.nest_end(pi);
-  } else if (f.has(F::kDccpState) || f.has(F::kDccpRole)) {
+  } else if (l4 == kIpprotoDccp) {
+    if (!(f.has(F::kDccpState) || f.has(F::kDccpRole) || f.has(F::kDccpHandshakeSeq))) return true;
     size_t pi = b.nest_start(CTA_PROTOINFO);
     size_t s = b.nest_start(CTA_PROTOINFO_DCCP);
     if (f.has(F::kDccpState)) b.put_u8(CTA_PROTOINFO_DCCP_STATE, f.dccp_state);
     if (f.has(F::kDccpRole)) b.put_u8(CTA_PROTOINFO_DCCP_ROLE, f.dccp_role);
+    if (f.has(F::kDccpHandshakeSeq)) b.put_u64_be(CTA_PROTOINFO_DCCP_HANDSHAKE_SEQ, f.dccp_handshake_seq);
     b.nest_end(s);
     b.nest_end(pi);
   }
   return b.ok();
+}
+
+bool put_seq_adj(nl::MsgBuilder& b, const Flow& f, int dir) {
+  F base = dir ? F::kReplSeqCorrPos : F::kOrigSeqCorrPos;
+  for (unsigned i = 0; i < 3; ++i)
+    if (!f.has(static_cast<F>(static_cast<unsigned>(base) + i))) return true;
+  const SeqAdj& s = f.seq_adj[dir];
+  size_t n = b.nest_start(dir ? CTA_SEQ_ADJ_REPLY : CTA_SEQ_ADJ_ORIG);
+  b.put_u32_be(CTA_SEQADJ_CORRECTION_POS, s.correction_pos);
+  b.put_u32_be(CTA_SEQADJ_OFFSET_BEFORE, s.offset_before);
+  b.put_u32_be(CTA_SEQADJ_OFFSET_AFTER, s.offset_after);
+  b.nest_end(n);
+  return b.ok();
+}
+
+bool tuple_given(const Flow& f, Dir d) {
+  for (F base : {F::kOrigL3, F::kOrigSrc, F::kOrigDst, F::kOrigL4, F::kOrigPortSrc,
+                 F::kOrigPortDst, F::kOrigIcmpType, F::kOrigIcmpCode, F::kOrigIcmpId, F::kOrigZone})
+    if (f.has(tuple_field(d, base))) return true;
+  return false;
 }
 
 }  // namespace
@@ -107,20 +136,40 @@ bool put_tuple(nl::MsgBuilder& b, const Flow& f, Dir d) {
   return b.ok();
 }
 
+// Attribute order follows libnetfilter_conntrack's request builder, so a
+// capture of ours reads like one of upstream's.
 bool put_flow_meta(nl::MsgBuilder& b, const Flow& f) {
+  // The kernel refuses to touch an unconfirmed entry; upstream always
+  // sends CONFIRMED along with the requested bits.
+  if (f.has(F::kStatus)) b.put_u32_be(CTA_STATUS, f.status | kIpsConfirmed);
   if (f.has(F::kTimeout)) b.put_u32_be(CTA_TIMEOUT, f.timeout);
-  if (f.has(F::kStatus)) b.put_u32_be(CTA_STATUS, f.status);
   if (f.has(F::kMark)) b.put_u32_be(CTA_MARK, f.mark);
   if (f.has(F::kSecmark)) b.put_u32_be(CTA_SECMARK, f.secmark);
-  if (f.has(F::kZone)) b.put_u16_be(CTA_ZONE, f.zone);
   put_protoinfo(b, f);
   uint8_t fam = f.tuple[kDirOrig].l3;
   if (f.has(F::kSnatIp) || f.has(F::kSnatPort))
     put_nat(b, CTA_NAT_SRC, f.snat_ip, f.has(F::kSnatIp), f.snat_port, f.has(F::kSnatPort), fam);
   if (f.has(F::kDnatIp) || f.has(F::kDnatPort))
     put_nat(b, CTA_NAT_DST, f.dnat_ip, f.has(F::kDnatIp), f.dnat_port, f.has(F::kDnatPort), fam);
-  if (f.has(F::kLabels) && f.labels) b.put(CTA_LABELS, f.labels, f.labels_len);
-  if (f.has(F::kLabelsMask) && f.labels_mask) b.put(CTA_LABELS_MASK, f.labels_mask, f.labels_mask_len);
+  put_seq_adj(b, f, 0);
+  put_seq_adj(b, f, 1);
+  if (f.has(F::kHelper)) {
+    size_t n = b.nest_start(CTA_HELP);
+    b.put_str(CTA_HELP_NAME, f.helper);
+    b.nest_end(n);
+  }
+  if (f.has(F::kZone)) b.put_u16_be(CTA_ZONE, f.zone);
+  if (f.has(F::kLabels) && f.labels) {
+    b.put(CTA_LABELS, f.labels, f.labels_len);
+    if (f.has(F::kLabelsMask) && f.labels_mask) b.put(CTA_LABELS_MASK, f.labels_mask, f.labels_mask_len);
+  }
+  if (f.has(F::kSynproxyIsn) && f.has(F::kSynproxyIts) && f.has(F::kSynproxyTsoff)) {
+    size_t n = b.nest_start(CTA_SYNPROXY);
+    b.put_u32_be(CTA_SYNPROXY_ISN, f.synproxy_isn);
+    b.put_u32_be(CTA_SYNPROXY_ITS, f.synproxy_its);
+    b.put_u32_be(CTA_SYNPROXY_TSOFF, f.synproxy_tsoff);
+    b.nest_end(n);
+  }
   return b.ok();
 }
 
@@ -128,9 +177,8 @@ bool build_ct_new(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq
   if (!b.begin_nfmsg(kNfnlSubsysCtnetlink, kCtMsgNew, kNlmFRequest | flags, seq,
                      f.tuple[kDirOrig].l3))
     return false;
-  if (f.has(F::kOrigSrc) || f.has(F::kOrigL4)) put_tuple(b, f, kDirOrig);
-  if (f.has(F::kReplSrc) || f.has(F::kReplL4)) put_tuple(b, f, kDirRepl);
-  if (f.has(F::kMasterSrc) || f.has(F::kMasterL4)) put_tuple(b, f, kDirMaster);
+  for (Dir d : {kDirOrig, kDirRepl, kDirMaster})
+    if (tuple_given(f, d)) put_tuple(b, f, d);
   put_flow_meta(b, f);
   return b.end_msg();
 }

@@ -459,6 +459,14 @@ ctt_populate() {
 EOF
 }
 
+# ctt_expect_count NAME NS N: a PASS/FAIL line checking (with the oracle)
+# that NS holds N entries -- guards against a silently failed setup.
+ctt_expect_count() {
+  local n
+  n=$(ip netns exec "$2" "$ORACLE" -C 2>/dev/null)
+  ctt_check "$1 (setup: $3 entries, found ${n:-none})" test "${n:-0}" -eq "$3"
+}
+
 # ctt_batch NS: feed stdin to `oracle -R FILE` in NS (one command a line;
 # lines starting with # are ignored by conntrack itself).
 ctt_batch() {

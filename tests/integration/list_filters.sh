@@ -48,7 +48,7 @@ cases=(
   "-p tcp --state FOO" "-p tcp --dport 80 --state FIN_WAIT" "-p tcp --sport abc"
   "-p tcp --dport 65616" "-p udp --sport 53" "-p udp --dport 5353" "-p udp --reply-port-src 53"
   "-p udplite --dport 6" "-p sctp --state ESTABLISHED" "-p sctp --state COOKIE_WAIT"
-  "-p sctp --sport 100" "-p sctp --state FOO" "-p sctp --orig-vtag 123"
+  "-p sctp --sport 100" "-p sctp --orig-vtag 123"
   "-p dccp --state OPEN" "-p dccp --dport 200" "-p dccp --role client" "-p dccp --state FOO"
   "-p gre --srckey 0x10" "-p gre --dstkey 32" "-p gre --srckey 0xffff"
   "-p gre --reply-key-src 0x20" "-p gre --srckey 0x10010"
@@ -113,6 +113,17 @@ ctt_cmp "filters before -L" -- -p tcp --dport 80 -L
 ctt_cmp "-s before -L" -- -s 1.1.1.1 -L
 ctt_cmp "-o before -L" -- -o extended -L
 
+# Upstream (1.4.7 and 1.4.8) SEGFAULTS on an unknown SCTP state: its
+# name table has SCTP_CONNTRACK_MAX (10) slots but only 8 names, so
+# strcmp(arg, NULL) crashes (exit 139).  We don't copy a crash; we expect
+# the error the code means to print.
+p='conntrack v1.4.7 (conntrack-tools): '
+if ! ctt_is_oracle; then
+  ctt_expect "L -p sctp --state FOO (upstream crashes)" "" \
+    "${p}unknown SCTP state \`FOO'"$'\n'"Try \`conntrack -h' or 'conntrack --help' for more information." 2 \
+    -- -L -p sctp --state FOO
+fi
+
 # 1.4.8 differences (spec §8.7): -w/-m/-c/--orig-zone values are validated
 # there (exit 1, no Try line); 1.4.7 takes strtoul's garbage.  We follow
 # 1.4.8, so these are compared with the 1.4.8 text, not with the oracle.
@@ -172,7 +183,7 @@ for f in "" "-o xml" "-o extended"; do
     --sort -- -L
 done
 zero_traffic
-ctt_cmp "L -z 2>&1 (twin netns)" --once --merge --ns "$ZA" --ns2 "$ZB" \
+ctt_cmp "L -z 2>&1 (twin netns)" --once --merge --sort --ns "$ZA" --ns2 "$ZB" \
   --norm "$CTT_NORM_TIME" --norm "$CTT_NORM_ID" --norm "$CTT_NORM_STAMP" \
   -- -L -z
 zero_traffic
