@@ -44,7 +44,8 @@ CPPFLAGS_ALL := -nostdinc $(addprefix -isystem ,$(GXX_INC) $(MUSL_INC) $(GCC_INC
 MUSL_OPT  ?= -Os
 ALL_CXXFLAGS += $(MUSL_OPT) -fno-pie -fno-asynchronous-unwind-tables \
                 -fno-stack-protector -ffunction-sections -fdata-sections
-LINK_FLAGS = $(LDFLAGS) -static -nostdlib -no-pie -Wl,--gc-sections
+# noseparate-code: text and rodata share one segment (saves ~8 KB of padding).
+LINK_FLAGS = $(LDFLAGS) -static -nostdlib -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code
 LINK_PRE  := $(MUSL_LIB)/crt1.o $(MUSL_LIB)/crti.o
 LINK_POST := $(BUILD)/static_runtime.a -Wl,--start-group $(MUSL_LIB)/libc.a $(LIBGCC) \
              -Wl,--end-group $(MUSL_LIB)/crtn.o

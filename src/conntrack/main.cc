@@ -31,7 +31,7 @@ const char* summary_format(Cmd cmd, Table table) {
   }
 }
 
-int run(const Cli& cli, unsigned& counter) {
+int run(Cli& cli, unsigned& counter) {
   switch (cli.cmd) {
     case Cmd::kList: return cmd_list(g_session, cli, counter);
     case Cmd::kGet: return cmd_get(g_session, cli, counter);
@@ -40,6 +40,7 @@ int run(const Cli& cli, unsigned& counter) {
     case Cmd::kAdd: return cmd_create(g_session, cli, counter);
     case Cmd::kDelete: return cmd_delete(g_session, cli, counter);
     case Cmd::kUpdate: return cmd_update(g_session, cli, counter);
+    case Cmd::kEvent: return cmd_event(g_session, cli, counter);
     case Cmd::kCount: return cmd_count(g_session, cli);
     case Cmd::kStats: return cmd_stats(g_session, cli);
     case Cmd::kVersion:
@@ -69,8 +70,9 @@ int main(int argc, char** argv) {
   g_session.open_or_die();
   static Cli cli;
   cli_parse(argc, argv, cli);
-  if (cli.cmd == Cmd::kList || cli.cmd == Cmd::kDelete || cli.cmd == Cmd::kUpdate ||
-      cli.cmd == Cmd::kEvent)
+  // -E does this itself, after its buffer-size notice, as upstream does.
+  if ((cli.cmd == Cmd::kList && cli.table == Table::kConntrack) || cli.cmd == Cmd::kDelete ||
+      cli.cmd == Cmd::kUpdate)
     cli_prepare_filter(cli);
   unsigned counter = 0;
   int r = run(cli, counter);

@@ -17,7 +17,7 @@ uint8_t* MsgBuilder::reserve(size_t n) {
 }
 
 bool MsgBuilder::begin_msg(uint16_t type, uint16_t flags, uint32_t seq, uint32_t pid) {
-  if (in_msg_) end_msg();
+  if (in_msg_ && !end_msg()) return false;
   size_t start = len_;
   uint8_t* p = reserve(sizeof(uapi::NlMsgHdr));
   if (!p) return false;
@@ -41,8 +41,9 @@ bool MsgBuilder::begin_nfmsg(uint8_t subsys, uint8_t msg, uint16_t flags, uint32
 
 bool MsgBuilder::end_msg() {
   if (!in_msg_) return ok_;
-  in_msg_ = false;
+  // A message that did not fit stays open so cancel_msg() can drop it.
   if (!ok_) return false;
+  in_msg_ = false;
   uint32_t n = static_cast<uint32_t>(len_ - msg_start_);
   std::memcpy(buf_ + msg_start_, &n, sizeof n);
   return true;

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ctt_new_ns NS gcsf
 ctt_new_ns NS_EMPTY gcsfe
 ctt_populate "$NS"
+ctt_expect_count "populated" "$NS" 36
 
 # ---------------------------------------------------------------- -G
 t1=(-p tcp -s 1.1.1.1 -d 2.2.2.2 --sport 10 --dport 20)

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 ctt_new_ns NS filt
 ctt_populate "$NS"
+ctt_expect_count "populated" "$NS" 36
 
 cases=(
   # protocol

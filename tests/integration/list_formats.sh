@@ -21,6 +21,9 @@ for i in $(seq 1 300); do
 done >"$CTT_TMP/big.batch"
 ip netns exec "$NS_BIG" "$ORACLE" -R "$CTT_TMP/big.batch" >/dev/null 2>&1 ||
   echo "note: batch load of the big table failed" >&2
+ctt_expect_count "populated" "$NS" 36
+ctt_expect_count "populated small" "$NS_SMALL" 2
+ctt_expect_count "populated big" "$NS_BIG" 300
 
 # Every listing format, on the full table; separate stdout/stderr.
 formats=(

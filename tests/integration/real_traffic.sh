@@ -130,6 +130,13 @@ EOF
 # what the kept-open connections do (nothing).
 sleep 0.5
 
+# Guard against silently failed traffic.
+lst=$(ip netns exec "$NA" "$ORACLE" -L 2>/dev/null)
+ctt_check "traffic made >=20 TIME_WAIT, 2 ESTABLISHED, udp and icmp flows" test \
+  "$(grep -c TIME_WAIT <<<"$lst")" -ge 20 -a "$(grep -c '^tcp .*ESTABLISHED.*dport=808' <<<"$lst")" -ge 2 \
+  -a "$(grep -c '^udp .*dport=7777' <<<"$lst")" -ge 3 \
+  -a "$(grep -c '^icmp ' <<<"$lst")" -ge 2 -a "$(grep -c '^icmpv6 ' <<<"$lst")" -ge 1
+
 for N in "$NA" "$NB"; do
   side=a; [[ $N == "$NB" ]] && side=b
   for c in "" "-o extended" "-o xml" "-o save" "-o id" "-o ktimestamp" \

@@ -200,3 +200,28 @@ TEST(RecvLoop, DumpInterruptedIsReported) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(MsgBuilder, CancelDropsAMessageThatDidNotFit) {
+  uint8_t buf[48];
+  nl::MsgBuilder b(buf, sizeof buf);
+  ASSERT_TRUE(b.begin_msg(16, 0, 1));
+  b.put_u32_be(1, 7);
+  ASSERT_TRUE(b.end_msg());
+  size_t first = b.size();
+  ASSERT_TRUE(b.begin_msg(16, 0, 2));
+  uint8_t big[40] = {};
+  EXPECT_FALSE(b.put(2, big, sizeof big));
+  EXPECT_FALSE(b.end_msg());
+  b.cancel_msg();
+  EXPECT_TRUE(b.ok());
+  EXPECT_EQ(b.size(), first);
+  nl::RecvState st;
+  int n = 0;
+  auto fn = [&](const uapi::NlMsgHdr&, std::span<const uint8_t>) { ++n; return int{nl::kCbOk}; };
+  EXPECT_EQ(nl::walk_datagram(b.data(), st, fn), 1);
+  EXPECT_EQ(n, 1);
+}
+
+}  // namespace
