@@ -91,8 +91,8 @@ int cmd_list(Session& s, const Cli& cli, unsigned& counter) {
     kfp = &kf;
   }
   ct::build_ct_dump(s.request(), msg, cli.family, s.sock().next_seq(), kfp);
-  EntryPrinter printer(cli, true);
-  int r = s.talk(printer);
+  static EntryPrinter printer(cli, true);
+  int r = s.talk_dump(printer);
   counter = printer.counter();
   warn_malformed(printer.malformed());
   if (r < 0) return r;

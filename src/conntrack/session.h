@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "netlink/dump_pipeline.h"
 #include "netlink/msg_builder.h"
 #include "netlink/recv_loop.h"
 #include "netlink/socket.h"
@@ -26,6 +27,14 @@ class Session {
   int talk(F& fn) {
     nl::RecvState st;
     return talk(st, fn);
+  }
+  // For large dumps: receives on a helper thread while `fn` runs here.
+  template <class F>
+  int talk_dump(F& fn) {
+    nl::RecvState st;
+    int r = send_request(st);
+    if (r < 0) return r;
+    return nl::recv_dump_pipelined(sock_, st, fn);
   }
   template <class F>
   int talk(nl::RecvState& st, F& fn) {

@@ -40,6 +40,7 @@ ct::Flow make_tcp_flow() {
   f.tcp_flags[0] = 0x0a;
   f.tcp_mask[0] = 0x0a;
   f.set.set(F::kTcpFlagsOrig);
+  f.set.set(F::kTcpMaskOrig);
   f.zone = 3;
   f.set.set(F::kZone);
   return f;
@@ -68,7 +69,8 @@ TEST(FlowCodec, TcpRoundTrip) {
   EXPECT_FALSE(out.has(F::kReplZone));
   EXPECT_EQ(out.timeout, 100u);
   EXPECT_EQ(out.mark, 0xdeadbeefu);
-  EXPECT_EQ(out.status, in.status);
+  // Requests always carry CONFIRMED, as upstream's do.
+  EXPECT_EQ(out.status, in.status | uapi::kIpsConfirmed);
   EXPECT_EQ(out.tcp_state, uapi::kTcpEstablished);
   EXPECT_EQ(out.tcp_flags[0], 0x0a);
   EXPECT_EQ(out.zone, 3);
