@@ -72,6 +72,10 @@ int default_label_bit(std::string_view name) { return g_labelmap_ok ? g_labelmap
 
 LabelHooks g_label_hooks{default_label_load, default_label_bit};
 
+// Set while a -R line is parsed the second time (CliCarry::quiet): its
+// warnings were printed by the first parse and are not repeated.
+bool g_quiet = false;
+
 // State of one parse (upstream's do_parse locals and globals).
 struct Parser {
   Cli& cli;
@@ -85,6 +89,8 @@ struct Parser {
   int protonum = 0;
   uint8_t family = 0;
   int merges = 0;
+  // -R: the last -p handler of an earlier line (upstream's global `h`).
+  const ProtoHandler* carried_proto = nullptr;
   Flow& tmpl() { return cli.filter.tmpl; }
 };
 
@@ -264,11 +270,11 @@ constexpr ParamWord kOutputWords[] = {
 // every list (so `-o s` warns), then the list's words by prefix.
 bool parse_word(const char* tok, size_t len, uint32_t* value, std::span<const ParamWord> words) {
   if (token_matches(tok, len, "SRC_NAT")) {
-    err_printf("WARNING: ignoring SRC_NAT, use --src-nat instead\n");
+    if (!g_quiet) err_printf("WARNING: ignoring SRC_NAT, use --src-nat instead\n");
     return true;
   }
   if (token_matches(tok, len, "DST_NAT")) {
-    err_printf("WARNING: ignoring DST_NAT, use --dst-nat instead\n");
+    if (!g_quiet) err_printf("WARNING: ignoring DST_NAT, use --dst-nat instead\n");
     return true;
   }
   for (const ParamWord& w : words)
@@ -436,7 +442,8 @@ void parse_nat(Parser& p, int c) {
 
 void load_labelmap(Parser& p) {
   p.cli.need_labelmap = true;
-  if (g_label_hooks.load) g_label_hooks.load();
+  // A second parse: upstream loads (or fails to load) the map only once.
+  if (g_label_hooks.load && !g_quiet) g_label_hooks.load();
 }
 
 // Both passes of upstream: every name must resolve before any bit is set.
@@ -590,7 +597,7 @@ void parse_one(Parser& p, int c) {
       parse_label_opt(p, c, arg);
       return;
     case 'a':
-      err_printf("WARNING: ignoring -%c, deprecated option.\n", c);
+      if (!g_quiet) err_printf("WARNING: ignoring -%c, deprecated option.\n", c);
       return;
     case 'f':
       cli.options |= kOptFamily;
@@ -680,7 +687,10 @@ void finish(Parser& p) {
       exit_error(kParameterProblem, "you have to specify `--reply-src' and `--reply-dst'");
     exit_error(kParameterProblem, "you have to specify `--src' and `--dst'");
   }
-  if (bit != kCtHelp && cli.proto) cli.proto->final_check(p.l4flags, bit, p.tmpl());
+  // Upstream keeps the last -p handler in a global that no parse resets:
+  // in a -R batch a line without -p gets the previous -p's final check.
+  const ProtoHandler* h = cli.proto ? cli.proto : p.carried_proto;
+  if (bit != kCtHelp && h) h->final_check(p.l4flags, bit, p.tmpl());
 
   cli.cmd_bit = bit;
   cli.table = Table::kConntrack;
@@ -717,14 +727,24 @@ void cli_set_label_hooks(const LabelHooks& hooks) { g_label_hooks = hooks; }
 
 const ct::LabelMap* cli_labelmap() { return g_labelmap_ok ? &g_labelmap : nullptr; }
 
-void cli_parse(int argc, char** argv, Cli& out) {
+void cli_parse(int argc, char** argv, Cli& out, CliCarry* carry) {
   out = Cli();
   if (argc > 0) out.argv0 = argv[0];
   Parser p{out, argc, argv, Getopt(argc, argv, kOptString), {}};
+  if (carry) {
+    out.output = carry->output;
+    p.carried_proto = carry->proto;
+    g_quiet = carry->quiet;
+  }
   p.longopts.add(kMainOpts, 0);
   int c;
   while ((c = p.g.next(p.longopts)) != kGetoptEnd) parse_one(p, c);
   finish(p);
+  g_quiet = false;
+  if (carry) {
+    carry->output = out.output;
+    if (out.proto) carry->proto = out.proto;
+  }
 }
 
 void cli_prepare_filter(Cli& cli) {

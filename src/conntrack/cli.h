@@ -107,9 +107,23 @@ struct LabelHooks {
 };
 void cli_set_label_hooks(const LabelHooks& hooks);
 
+// What upstream's parser keeps in globals from one -R line to the next:
+// the -o bits of every line so far (one output mask for the whole batch:
+// the "cannot combine save output" check sees them all and every line
+// prints with their union) and the handler of the last -p (a later line
+// without -p still gets its final check).  `quiet`: the line was parsed
+// once already; its warnings are not printed again and the label map is
+// not reloaded.
+struct CliCarry {
+  uint32_t output = 0;
+  const ProtoHandler* proto = nullptr;
+  bool quiet = false;
+};
+
 // Parses argv completely; on error prints upstream's message and exits.
 // argv is permuted like glibc getopt does; strings are not copied.
-void cli_parse(int argc, char** argv, Cli& out);
+// `carry` (-R batches only) is read before and updated after the parse.
+void cli_parse(int argc, char** argv, Cli& out, CliCarry* carry = nullptr);
 
 // Execution-time checks and filter set-up upstream does when -L/-U/-D/-E
 // start (after opening sockets; for -E after the -b notice): `-z` with

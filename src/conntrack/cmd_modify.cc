@@ -116,7 +116,7 @@ namespace {
 // -U's new object (upstream: orig tuple of the entry, the template's meta
 // fields, then mark, status and labels derived from the entry).
 struct UpdateBuilder {
-  const Cli& cli;
+  const Cli* cli_ = nullptr;
   ct::Flow tmp;
   uint32_t labels[ct::LabelSet::kBits / 32];
   uint32_t labels_mask[ct::LabelSet::kBits / 32];
@@ -127,6 +127,7 @@ struct UpdateBuilder {
                                       F::kOrigL3, F::kOrigL4};
 
   void build(const ct::Flow& e) {
+    const Cli& cli = *cli_;
     const ct::Flow& t = cli.filter.tmpl;
     tmp = t;  // the template's meta fields (NFCT_CP_META) ...
     // ... minus its tuples, replaced by the entry's original tuple.
@@ -159,6 +160,7 @@ struct UpdateBuilder {
   }
 
   void build_labels(const ct::Flow& e) {
+    const Cli& cli = *cli_;
     tmp.set.clear(F::kLabels);
     tmp.set.clear(F::kLabelsMask);
     if ((cli.options & (kOptAddLabel | kOptDelLabel)) == 0) return;
@@ -227,7 +229,8 @@ int cmd_update(Session& s, const Cli& cli, unsigned& counter) {
   pctx.po = modify_print_opts(cli, 'A', true);
   static ModifyBatch batch(ModifyBatch::Kind::kUpdate, print_updated, &pctx);
   if (batch.open() < 0) exit_error(kOtherProblem, "Can't open handler");
-  static UpdateBuilder ub{cli, {}, {}, {}};
+  static UpdateBuilder ub;
+  ub.cli_ = &cli;
   auto fn = [&](const ct::Flow& e) {
     if (!ct::filter_match_update(cli.filter, e)) return 0;
     ub.build(e);

@@ -1,7 +1,10 @@
 // conntrack(8): parse the command line, run one command, print upstream's
 // summary line and exit with upstream's status.
+#include <cstring>
+
 #include "conntrack/cli.h"
 #include "conntrack/commands.h"
+#include "conntrack/load_file.h"
 #include "conntrack/process_output.h"
 #include "conntrack/session.h"
 
@@ -32,6 +35,9 @@ const char* summary_format(Cmd cmd, Table table) {
 }
 
 int run(Cli& cli, unsigned& counter) {
+  if (cli.table == Table::kExpect && (cli.cmd == Cmd::kList || cli.cmd == Cmd::kGet ||
+                                      cli.cmd == Cmd::kDelete || cli.cmd == Cmd::kCreate))
+    return cmd_expect(g_session, cli, counter);
   switch (cli.cmd) {
     case Cmd::kList: return cmd_list(g_session, cli, counter);
     case Cmd::kGet: return cmd_get(g_session, cli, counter);
@@ -68,6 +74,9 @@ int main(int argc, char** argv) {
   output_init();
   // Upstream opens its netlink socket before it looks at the arguments.
   g_session.open_or_die();
+  // Batch mode only as the very first argument (spec §6).
+  if (argc > 2 && (std::strcmp(argv[1], "-R") == 0 || std::strcmp(argv[1], "--load-file") == 0))
+    load_file_main(g_session, argv[0], argv[2]);
   static Cli cli;
   cli_parse(argc, argv, cli);
   // -E does this itself, after its buffer-size notice, as upstream does.

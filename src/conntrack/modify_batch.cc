@@ -24,6 +24,8 @@ int ModifyBatch::open() {
   sock_.set_rcvbuf(4u << 20, true);
   sock_.set_opt(kNetlinkCapAck, 1);
   sock_.set_seq(base_seq_ = 1);
+  n_ = tx_len_ = lines_len_ = 0;
+  done_ = 0;  // batch mode (-R) reuses one instance per line
   return 0;
 }
 
