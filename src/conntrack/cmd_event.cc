@@ -46,6 +46,14 @@ struct EventState {
   bool xml_started = false;
   unsigned long sock_inode = 0;
   long drops_reported = 0;
+  // progname lookups read /proc/net/netlink (and maybe scan /proc): at most
+  // one per port id per received batch, or a burst from one sender would
+  // pay that for every event.  The view points into portid_progname()'s
+  // own buffer, which only changes when it is called again.
+  uint64_t batch = 0;
+  uint64_t prog_batch = ~uint64_t{0};
+  uint32_t prog_portid = 0;
+  std::string_view prog;
 };
 
 ct::MsgKind event_kind(const NlMsgHdr& h) {
@@ -82,7 +90,12 @@ void print_event(EventState& st, const NlMsgHdr& h, std::span<const uint8_t> p) 
   if (h.pid != 0 && po.format != ct::OutFormat::kXml && po.format != ct::OutFormat::kJson) {
     st.line.put(" [USERSPACE] portid=");
     st.line.put_u64(h.pid);
-    std::string_view prog = portid_progname(h.pid);
+    if (h.pid != st.prog_portid || st.batch != st.prog_batch) {
+      st.prog = portid_progname(h.pid);
+      st.prog_portid = h.pid;
+      st.prog_batch = st.batch;
+    }
+    std::string_view prog = st.prog;
     if (!prog.empty()) {
       st.line.put(" progname=");
       st.line.put(prog);
@@ -173,6 +186,7 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
       out().flush();
       exit_error(kOtherProblem, "failed to received netlink event: %s", strerror(errno));
     }
+    ++st.batch;
     for (int i = 0; i < n; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
         ++st.malformed;
