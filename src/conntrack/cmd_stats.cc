@@ -1,10 +1,10 @@
 // -S and -C: per-cpu statistics and the entry count, each with upstream's
 // /proc fallback for kernels (or users) that refuse the netlink request.
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
+#include <climits>
 #include <cstring>
 
+#include "base/fmt.h"
+#include "base/line_reader.h"
 #include "conntrack/commands.h"
 #include "conntrack/process_output.h"
 #include "ct_uapi.h"
@@ -25,15 +25,17 @@ constexpr const char* kCtStatNames[CTA_STATS_MAX_ + 1] = {
 constexpr const char* kExpStatNames[CTA_STATS_EXP_MAX_ + 1] = {
     nullptr, "expect_new", "expect_create", "expect_delete"};
 
+// printf("cpu=%-4u\t", cpu)
+void put_cpu(base::OutBuf& o, unsigned cpu) {
+  char tmp[24];
+  int n = base::format(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
+  o.put(std::string_view(tmp, static_cast<size_t>(n)));
+}
+
 void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, uint16_t max) {
   base::OutBuf& o = out();
   uint16_t cpu = payload.size() >= 4 ? static_cast<uint16_t>(payload[2] << 8 | payload[3]) : 0;
-  o.put("cpu=");
-  // printf("%-4u\t")
-  char tmp[8];
-  int n = snprintf(tmp, sizeof tmp, "%-4u", cpu);
-  o.put(std::string_view(tmp, static_cast<size_t>(n)));
-  o.put('\t');
+  put_cpu(o, cpu);
   nl::Attr tb[CTA_STATS_MAX_ + kUnknownStats + 1];
   uint16_t limit = static_cast<uint16_t>(max + (names == kCtStatNames ? kUnknownStats : 0));
   std::span<const uint8_t> attrs = payload.size() >= 4 ? payload.subspan(4) : payload.subspan(payload.size());
@@ -55,35 +57,40 @@ void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, 
   o.end_line();
 }
 
+// strtol(s, nullptr, base): leading blanks, sign, digits; saturating.
+long c_strtol(std::string_view s, unsigned base) {
+  while (!s.empty() && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r'))) s.remove_prefix(1);
+  uint64_t mag;
+  bool neg;
+  base::scan_number(s, base, mag, neg);
+  if (!neg) return mag > static_cast<uint64_t>(LONG_MAX) ? LONG_MAX : static_cast<long>(mag);
+  if (mag > static_cast<uint64_t>(LONG_MAX) + 1) return LONG_MIN;
+  return static_cast<long>(0 - mag);
+}
+
 // /proc/net/stat/nf_conntrack: a header line of names, then one line of
 // hex values per cpu.  Printed in the same layout as the netlink answer.
 int print_proc_stats() {
-  FILE* f = fopen("/proc/net/stat/nf_conntrack", "re");
-  if (!f) return -1;
+  base::LineReader f("/proc/net/stat/nf_conntrack");
+  if (!f.ok()) return -1;
   constexpr int kMaxCols = 64;
-  char header[4096], line[4096];
-  char* names[kMaxCols];
+  char header[base::LineReader::kCap];
+  std::string_view names[kMaxCols];
   int ncols = 0;
-  if (!fgets(header, sizeof header, f)) {
-    fclose(f);
-    return -1;
-  }
-  header[strcspn(header, "\n")] = '\0';
-  for (char* save = nullptr, *t = strtok_r(header, " ", &save); t && ncols < kMaxCols;
-       t = strtok_r(nullptr, " ", &save))
-    names[ncols++] = t;
+  std::string_view line;
+  if (!f.next(line)) return -1;
+  // The reader reuses its buffer: keep the names in our own.
+  std::memcpy(header, line.data(), line.size());
+  std::string_view rest(header, line.size());
+  for (std::string_view t; ncols < kMaxCols && base::next_field(rest, t, ' ');) names[ncols++] = t;
   unsigned cpu = 0;
   base::OutBuf& o = out();
-  while (fgets(line, sizeof line, f)) {
-    line[strcspn(line, "\n")] = '\0';
+  while (f.next(line)) {
     unsigned values[kMaxCols] = {};
     int i = 0;
-    for (char* save = nullptr, *t = strtok_r(line, " ", &save); t && i < kMaxCols;
-         t = strtok_r(nullptr, " ", &save))
-      values[i++] = static_cast<unsigned>(strtol(t, nullptr, 16));
-    char tmp[16];
-    int n = snprintf(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
-    o.put(std::string_view(tmp, static_cast<size_t>(n)));
+    for (std::string_view t; i < kMaxCols && base::next_field(line, t, ' ');)
+      values[i++] = static_cast<unsigned>(c_strtol(t, 16));
+    put_cpu(o, cpu);
     for (int c = 0; c < ncols; ++c) {
       o.put(names[c]);
       o.put('=');
@@ -93,8 +100,12 @@ int print_proc_stats() {
     o.end_line();
     ++cpu;
   }
-  fclose(f);
   return cpu == 0 ? -1 : 0;
+}
+
+void put_int_line(int v) {
+  out().put_i64(v);
+  out().put('\n');
 }
 
 }  // namespace
@@ -129,9 +140,7 @@ int cmd_count(Session& s, const Cli& cli) {
     int count = 0;
     auto fn = [&](const NlMsgHdr&, std::span<const uint8_t>) { ++count; return int{nl::kCbOk}; };
     int r = s.talk(fn);
-    char tmp[16];
-    int n = snprintf(tmp, sizeof tmp, "%d\n", count);
-    out().put(std::string_view(tmp, static_cast<size_t>(n)));
+    put_int_line(count);
     return r < 0 ? r : 0;
   }
   nl::MsgBuilder& b = s.request();
@@ -142,9 +151,7 @@ int cmd_count(Session& s, const Cli& cli) {
     uint32_t v;
     if (p.size() >= 4 && nl::attr_parse(p.subspan(4), tb, CTA_STATS_GLOBAL_MAX_ENTRIES) &&
         tb[CTA_STATS_GLOBAL_ENTRIES] && nl::get_u32_be(tb[CTA_STATS_GLOBAL_ENTRIES], v)) {
-      char tmp[16];
-      int n = snprintf(tmp, sizeof tmp, "%d\n", static_cast<int>(v));
-      out().put(std::string_view(tmp, static_cast<size_t>(n)));
+      put_int_line(static_cast<int>(v));
     }
     // The answer is a single message with no NLMSG_DONE.
     return int{nl::kCbStop};
@@ -152,14 +159,17 @@ int cmd_count(Session& s, const Cli& cli) {
   int r = s.talk(fn);
   if (r >= 0) return 0;
   const char* path = "/proc/sys/net/netfilter/nf_conntrack_count";
-  FILE* f = fopen(path, "re");
-  if (!f) exit_error(kOtherProblem, "Can't open %s", path);
-  int count;
-  if (fscanf(f, "%d", &count) != 1) exit_error(kOtherProblem, "Can't read %s", path);
-  fclose(f);
-  char tmp[16];
-  int n = snprintf(tmp, sizeof tmp, "%d\n", count);
-  out().put(std::string_view(tmp, static_cast<size_t>(n)));
+  // fscanf(f, "%d", &count)
+  char buf[64];
+  long n = base::read_file(path, buf, sizeof buf);
+  if (n < 0) exit_error(kOtherProblem, "Can't open %s", path);
+  std::string_view text(buf, static_cast<size_t>(n));
+  while (!text.empty() && (text[0] == ' ' || (text[0] >= '\t' && text[0] <= '\r')))
+    text.remove_prefix(1);
+  uint64_t mag;
+  bool neg;
+  if (base::scan_number(text, 10, mag, neg) == 0) exit_error(kOtherProblem, "Can't read %s", path);
+  put_int_line(static_cast<int>(neg ? 0 - mag : mag));
   return r;
 }
 

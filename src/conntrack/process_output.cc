@@ -1,9 +1,10 @@
 #include "conntrack/process_output.h"
 
-#include <cstdio>
-#include <cstdlib>
+#include <cstdio>  // BUFSIZ
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/fmt.h"
 
 namespace conntrack {
 namespace {
@@ -32,7 +33,7 @@ base::OutBuf& out() { return g_out; }
 
 void err_vprintf(const char* fmt, va_list ap) {
   char buf[4096];
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  int n = base::format_v(buf, sizeof buf, fmt, ap);
   if (n < 0) return;
   size_t len = static_cast<size_t>(n) < sizeof buf ? static_cast<size_t>(n) : sizeof buf - 1;
   base::write_all(2, buf, len);

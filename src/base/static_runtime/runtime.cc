@@ -10,11 +10,11 @@
 #include <bits/functexcept.h>
 #include <cstddef>
 #include <cstdlib>
-#include <new>
-#include <string>
 #include <unistd.h>
 
-namespace {
+#include "base/static_runtime/runtime.h"
+
+namespace static_runtime {
 
 [[noreturn]] void die(const char* what) {
   // write(2) only: stdio may be what failed.
@@ -26,39 +26,9 @@ namespace {
   abort();
 }
 
-void* alloc(size_t n) {
-  void* p = malloc(n != 0 ? n : 1);
-  if (p == nullptr) die("out of memory");
-  return p;
-}
+}  // namespace static_runtime
 
-void* alloc_aligned(size_t n, std::align_val_t al) {
-  size_t a = static_cast<size_t>(al);
-  if (a < sizeof(void*)) a = sizeof(void*);
-  void* p = nullptr;
-  if (posix_memalign(&p, a, n != 0 ? n : 1) != 0) die("out of memory");
-  return p;
-}
-
-}  // namespace
-
-// ---- operator new / delete (every replaceable form) -----------------------
-void* operator new(size_t n) { return alloc(n); }
-void* operator new[](size_t n) { return alloc(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return malloc(n != 0 ? n : 1); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return malloc(n != 0 ? n : 1); }
-void* operator new(size_t n, std::align_val_t al) { return alloc_aligned(n, al); }
-void* operator new[](size_t n, std::align_val_t al) { return alloc_aligned(n, al); }
-void operator delete(void* p) noexcept { free(p); }
-void operator delete[](void* p) noexcept { free(p); }
-void operator delete(void* p, size_t) noexcept { free(p); }
-void operator delete[](void* p, size_t) noexcept { free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { free(p); }
+using static_runtime::die;
 
 // ---- what the headers call instead of `throw` ----------------------------
 namespace std {
@@ -84,10 +54,6 @@ void __throw_future_error(int) { die("future_error"); }
 void __throw_bad_function_call() { die("bad_function_call"); }
 void terminate() noexcept { die("terminate"); }
 
-// libstdc++ declares std::string's members `extern template` and ships their
-// code in the shared library; instantiate them here instead (unused ones are
-// dropped by --gc-sections).
-template class __cxx11::basic_string<char>;
 }  // namespace std
 
 // ---- g++ ABI hooks --------------------------------------------------------
