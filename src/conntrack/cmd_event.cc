@@ -19,6 +19,9 @@
 #include "conntrack/commands.h"
 #include "conntrack/portid_name.h"
 #include "conntrack/process_output.h"
+#include "ct/expect.h"
+#include "ct/expect_parse.h"
+#include "ct/expect_print.h"
 #include "ct/filter.h"
 #include "ct/flow_parse.h"
 #include "ct/flow_print.h"
@@ -40,6 +43,7 @@ constexpr size_t kSlotSize = 8192;
 struct EventState {
   Cli* cli;
   ct::Flow flow;
+  ct::Expect exp;  // -E expect
   base::LineBuf<4096> line;
   unsigned shown = 0;
   unsigned malformed = 0;
@@ -61,7 +65,25 @@ ct::MsgKind event_kind(const NlMsgHdr& h) {
   return (h.flags & kNlmFCreate) ? ct::MsgKind::kNew : ct::MsgKind::kUpdate;
 }
 
+// -E expect: upstream's event_exp_cb() -- no filters, no [USERSPACE].
+void print_exp_event(EventState& st, const NlMsgHdr& h, std::span<const uint8_t> p) {
+  uint8_t type = h.type & 0xff;
+  if ((h.type >> 8) != kNfnlSubsysCtnetlinkExp || (type != kExpMsgNew && type != kExpMsgDelete)) return;
+  if (!ct::expect_parse(p, st.exp)) {
+    ++st.malformed;
+    return;
+  }
+  const ct::PrintOpts& po = st.cli->print;
+  if (po.format == ct::OutFormat::kXml && !st.xml_started) {
+    out().put(ct::kExpectXmlHeader);
+    st.xml_started = true;
+  }
+  ct::expect_print_line(out(), st.line, st.exp, po, ct::expect_msg_kind(h), base::wall_clock_ns());
+  ++st.shown;
+}
+
 void print_event(EventState& st, const NlMsgHdr& h, std::span<const uint8_t> p) {
+  if (st.cli->table == Table::kExpect) return print_exp_event(st, h, p);
   uint8_t type = h.type & 0xff;
   if ((h.type >> 8) != kNfnlSubsysCtnetlink || (type != kCtMsgNew && type != kCtMsgDelete)) return;
   if (!ct::flow_parse(p, st.flow)) {
@@ -124,12 +146,14 @@ void report_drops(EventState& st) {
 }
 
 [[noreturn]] void finish(EventState& st) {
-  if (st.xml_started) out().put(ct::kXmlFooter);
+  bool exp = st.cli->table == Table::kExpect;
+  if (st.xml_started) out().put(exp ? ct::kExpectXmlFooter : ct::kXmlFooter);
   out().flush();
   report_drops(st);
-  err_printf("%.*s v%.*s (conntrack-tools): %u flow events have been shown.\n",
+  err_printf("%.*s v%.*s (conntrack-tools): %u %s events have been shown.\n",
              static_cast<int>(kProgName.size()), kProgName.data(),
-             static_cast<int>(kProgVersion.size()), kProgVersion.data(), st.shown);
+             static_cast<int>(kProgVersion.size()), kProgVersion.data(), st.shown,
+             exp ? "expectation" : "flow");
   exit_with(0);
 }
 
@@ -143,7 +167,9 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
   uint32_t mask = (cli.options & kOptEventMask) ? cli.event_mask : (kEvNew | kEvUpdate | kEvDestroy);
   static nl::Socket ev;
   // The legacy bind() group bitmask: NEW=1, UPDATE=2, DESTROY=4.
-  if (ev.open(mask & 7) < 0) exit_error(kOtherProblem, "Can't open netlink socket");
+  // -E expect: EXP_NEW=8, EXP_UPDATE=0x10, EXP_DESTROY=0x20 (-e is illegal there).
+  uint32_t groups = cli.table == Table::kExpect ? (mask & 7) << 3 : mask & 7;
+  if (ev.open(groups) < 0) exit_error(kOtherProblem, "Can't open netlink socket");
   if (cli.options & kOptBufferSize) {
     int got = ev.set_rcvbuf(cli.buffer_size, true);
     err_printf("NOTICE: Netlink socket buffer size has been set to %d bytes.\n", got);

@@ -15,6 +15,8 @@ int cmd_flush(Session& s, const Cli& cli);
 int cmd_create(Session& s, const Cli& cli, unsigned& counter);  // -I and -A
 int cmd_delete(Session& s, const Cli& cli, unsigned& counter);
 int cmd_update(Session& s, const Cli& cli, unsigned& counter);
+// -L/-G/-D/-I expect (cmd_expect.cc).  -D expect never counts (upstream).
+int cmd_expect(Session& s, const Cli& cli, unsigned& counter);
 // -E runs until SIGINT/SIGTERM and exits from there with upstream's summary.
 int cmd_event(Session& s, Cli& cli, unsigned& counter);
 // -C and -S print their own output and handle upstream's /proc fallback.

@@ -273,6 +273,8 @@ bool parse_header(std::span<const uint8_t> payload, Flow& out, std::span<const u
 
 }  // namespace
 
+bool parse_tuple_attr(const nl::Attr& nest, Dir d, Flow& f) { return parse_tuple(nest, d, f); }
+
 bool flow_parse_tuples(std::span<const uint8_t> payload, Flow& out) {
   std::span<const uint8_t> attrs;
   if (!parse_header(payload, out, attrs)) return false;
