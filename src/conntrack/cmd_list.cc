@@ -106,16 +106,19 @@ int cmd_list(Session& s, const Cli& cli, unsigned& counter) {
 int cmd_get(Session& s, const Cli& cli, unsigned& counter) {
   using namespace uapi;
   const ct::Flow& t = cli.filter.tmpl;
+  // libnetfilter_conntrack refuses to build a request whose original L3
+  // protocol is unset (a reply-tuple-only -G): upstream reports EINVAL.
+  if (!t.has(ct::F::kOrigL3)) return -EINVAL;
   nl::MsgBuilder& b = s.request();
   b.begin_nfmsg(kNfnlSubsysCtnetlink, kCtMsgGet, kNlmFRequest, s.sock().next_seq(), cli.family);
   if (t.has(ct::F::kOrigSrc) || t.has(ct::F::kOrigDst)) ct::put_tuple(b, t, ct::kDirOrig);
   if (t.has(ct::F::kReplSrc) || t.has(ct::F::kReplDst)) ct::put_tuple(b, t, ct::kDirRepl);
   if (t.has(ct::F::kZone)) b.put_u16_be(CTA_ZONE, t.zone);
   b.end_msg();
-  // The answer is one message and no NLMSG_DONE; -G applies no filter of
-  // its own beyond the tuple (upstream's callback filters with an empty
-  // template).
-  EntryPrinter printer(cli, false);
+  // The answer is one message and no NLMSG_DONE.  Upstream runs its
+  // userspace filter on it too (so -i, or a protocol the kernel stored as
+  // generic, can still reject it).
+  EntryPrinter printer(cli, true);
   auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) {
     printer(h, p);
     return int{nl::kCbStop};

@@ -15,21 +15,20 @@ bool has_ports(uint8_t l4) {
          l4 == kIpprotoSctp || l4 == kIpprotoDccp || l4 == kIpprotoGre;
 }
 
+// Like libnetfilter_conntrack, every L4 field of the protocol is written,
+// given or not (zero when not): the kernel needs complete tuples.
 bool put_proto(nl::MsgBuilder& b, const Flow& f, Dir d) {
   const Tuple& t = f.tuple[d];
   size_t nest = b.nest_start(CTA_TUPLE_PROTO);
-  if (f.has(tuple_field(d, F::kOrigL4))) b.put_u8(CTA_PROTO_NUM, t.l4);
+  b.put_u8(CTA_PROTO_NUM, t.l4);
   if (t.l4 == kIpprotoIcmp || t.l4 == kIpprotoIcmpv6) {
     bool v6 = t.l4 == kIpprotoIcmpv6;
-    if (f.has(tuple_field(d, F::kOrigIcmpId)))
-      b.put_u16_be(v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, t.icmp_id);
-    if (f.has(tuple_field(d, F::kOrigIcmpType)))
-      b.put_u8(v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t.icmp_type);
-    if (f.has(tuple_field(d, F::kOrigIcmpCode)))
-      b.put_u8(v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t.icmp_code);
+    b.put_u8(v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE, t.icmp_code);
+    b.put_u8(v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE, t.icmp_type);
+    b.put_u16_be(v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID, t.icmp_id);
   } else if (has_ports(t.l4)) {
-    if (f.has(tuple_field(d, F::kOrigPortSrc))) b.put_u16_be(CTA_PROTO_SRC_PORT, t.sport);
-    if (f.has(tuple_field(d, F::kOrigPortDst))) b.put_u16_be(CTA_PROTO_DST_PORT, t.dport);
+    b.put_u16_be(CTA_PROTO_SRC_PORT, t.sport);
+    b.put_u16_be(CTA_PROTO_DST_PORT, t.dport);
   }
   b.nest_end(nest);
   return b.ok();
