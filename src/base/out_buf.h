@@ -33,10 +33,13 @@ class OutBuf {
     } else {
       put_slow(s);
     }
+    // stdio on a terminal writes out each completed line.
+    if (line_buffered_ && std::memchr(s.data(), '\n', s.size())) flush();
   }
   void put(char c) {
     if (len_ < chunk_) buf_[len_++] = c;
-    else put(std::string_view(&c, 1));
+    else put_slow(std::string_view(&c, 1));
+    if (line_buffered_ && c == '\n') flush();
   }
   void put_u64(uint64_t v);
   void put_i64(int64_t v);
@@ -52,7 +55,7 @@ class OutBuf {
 
   // Remove one trailing space, if the last byte pending is one.
   void drop_trailing_space() { if (len_ > 0 && buf_[len_ - 1] == ' ') --len_; }
-  void end_line() { put('\n'); if (line_buffered_) flush(); }
+  void end_line() { put('\n'); }
 
   std::string_view view() const { return {buf_, len_}; }
   size_t size() const { return len_; }

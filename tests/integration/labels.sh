@@ -4,7 +4,8 @@
 # We never write to the host's /etc: the script re-executes itself in a
 # private mount namespace (unshare -m) where an overlayfs over /etc adds
 # xtables/connlabel.conf; `ip netns exec` inherits that view.
-cd "$(dirname "$0")/../.." || exit 1
+self=$(readlink -f "$0")
+cd "$(dirname "$self")/../.." || exit 1
 
 if [[ -z ${CTT_LABELS_INNER:-} ]]; then
   if (( EUID != 0 )); then echo "FAIL labels: needs root"; exit 1; fi
@@ -27,7 +28,7 @@ EOF
   CTT_LABELS_INNER=1 unshare -m --propagation private bash -c '
     mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/up,workdir=$1/work" /etc || {
       echo "SKIP labels: cannot mount an overlay on /etc in a private mount namespace"; exit 0; }
-    exec "$0"' "$(pwd)/$0" "$T"
+    exec "$0"' "$self" "$T"
   rc=$?
   rm -rf "$T"
   exit $rc
@@ -59,7 +60,7 @@ s.bind(("127.0.0.1", 6001)); s.sendto(b"z", ("127.0.0.1", 6002)); s.close()'
 
 # Guard against a silently failed setup: the oracle must show all 6 flows
 # and the label names.
-out=$(ip netns exec "$NS" "$ORACLE" -L 2>/dev/null)
+out=$(ip netns exec "$NS" "$ORACLE" -L -o labels 2>/dev/null)
 ctt_check "labels: setup made 6 flows with labels" \
   test "$(grep -c . <<<"$out")" -eq 6 -a "$(grep -c 'labels=' <<<"$out")" -ge 3
 

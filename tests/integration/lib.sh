@@ -77,9 +77,15 @@ pats = [
     re.compile(rb'(<deltatime>)([0-9]+)(</deltatime>)'),
     re.compile(rb'^(-A -t )([0-9]+)( )', re.M),
 ]
+summary = re.compile(rb'conntrack v1\.4\.7 \(conntrack-tools\): [^\n]*\n')
 def split(path):
     data = open(path, 'rb').read()
-    nums = []
+    # In a 2>&1 capture the unbuffered summary line can land in the middle
+    # of an entry (at a 4096-byte stdout flush), possibly inside a number
+    # that moved: take the summary lines out, keep their offsets and text.
+    msgs = [(m.start(), m.group(0)) for m in summary.finditer(data)]
+    data = summary.sub(b'', data)
+    nums = [msgs]
     def sub(m):
         nums.append(int(m.group(2)))
         return m.group(1) + b'\0TIME\0' + m.group(3)
@@ -89,11 +95,13 @@ def split(path):
 before, ours, after, slack = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 a, na = split(before)
 b, nb = split(ours)
-if a != b or len(na) != len(nb):
+ma, mb = na.pop(0), nb.pop(0)
+if a != b or len(na) != len(nb) or ma != mb:
     sys.exit(1)
 if after != '-':
     c, nc = split(after)
-    if c != a or len(nc) != len(na):
+    mc = nc.pop(0)
+    if c != a or len(nc) != len(na) or mc != ma:
         sys.exit(1)
     ok = all(min(x, z) <= y <= max(x, z) for x, y, z in zip(na, nb, nc))
 else:
@@ -174,6 +182,7 @@ s/<stop>[0-9]+<\/stop>/<stop>S<\/stop>/g'
 #  MODE sep   : stdout and stderr to separate files
 #  MODE merge : 2>&1 into one regular file
 #  MODE pipe  : 2>&1 into a pipe (| cat)
+#  MODE tty   : on a pseudo-terminal via script(1) (stdout line-buffered)
 _ctt_run1() {
   local bin=$1 ns=$2 mode=$3 in=$4 out=$5; shift 5
   local rc
@@ -190,6 +199,14 @@ _ctt_run1() {
     merge)
       timeout -k 5 "$CTT_CMD_TIMEOUT" ip netns exec "$ns" "$bin" "$@" \
         <"$in" >"$out.out" 2>&1
+      rc=$?
+      : >"$out.err" ;;
+    tty)
+      # stdout AND stderr on a pseudo-terminal (script(1)): stdio makes
+      # stdout line-buffered there, so entries come before the summary.
+      local cmdline
+      cmdline=$(printf '%q ' timeout -k 5 "$CTT_CMD_TIMEOUT" ip netns exec "$ns" "$bin" "$@")
+      script -qec "$cmdline" /dev/null <"$in" >"$out.out" 2>&1
       rc=$?
       : >"$out.err" ;;
     pipe)
@@ -210,6 +227,7 @@ _ctt_run1() {
 #                  commands: both namespaces populated identically)
 #   --merge        capture with 2>&1 into one file (stdio ordering)
 #   --pipe         capture with 2>&1 | cat
+#   --tty          run on a pseudo-terminal (script -qec), output merged
 #   --norm SED     apply this sed -E script to both outputs before diffing
 #   --stdin FILE   stdin for both runs (default /dev/null)
 #   --once         do not retry (non-idempotent commands)
@@ -234,14 +252,15 @@ _ctt_run1() {
 # PASS line then says "(timing)".  Anything else is a FAIL.
 ctt_cmp() {
   local name=$1; shift
-  local ns=${NS:-} ns2= mode=sep norm= in=/dev/null tries=$CTT_RETRIES
-  local ours_first=0 sort=0 argv0= onorm=
+  local ns=${NS:-} ns2='' mode=sep norm='' in=/dev/null tries=$CTT_RETRIES
+  local ours_first=0 sort=0 argv0='' onorm=''
   while (( $# )); do
     case $1 in
       --ns) ns=$2; shift 2 ;;
       --ns2) ns2=$2; shift 2 ;;
       --merge) mode=merge; shift ;;
       --pipe) mode=pipe; shift ;;
+      --tty) mode='tty'; shift ;;
       --norm) norm+=$2$'\n'; shift 2 ;;
       --stdin) in=$2; shift 2 ;;
       --once) tries=1; shift ;;

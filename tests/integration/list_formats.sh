@@ -128,6 +128,28 @@ for f in "" "-o extended" "-o xml" "-o save" "-o id,ktimestamp" "-o labels" \
   ctt_cmp "small L 2>&1|cat ${f:-(default)}" --ns "$NS_SMALL" --pipe -- -L $f
 done
 
+# On a terminal stdout is line-buffered: each entry appears before the
+# summary line, and -G's XML header/entry before its summary.
+if command -v script >/dev/null; then
+  for f in "" "-o xml" "-o save" "-o extended,id" "-p tcp" "-p 99" "-o xml -p 99" "-f ipv6 -s 1.2.3.4"; do
+    # shellcheck disable=SC2086
+    ctt_cmp "tty small L ${f:-(default)}" --ns "$NS_SMALL" --tty -- -L $f
+  done
+  for f in "" "-o xml"; do
+    # shellcheck disable=SC2086
+    ctt_cmp "tty big L ${f:-(default)}" --ns "$NS_BIG" --tty -- -L $f
+  done
+  for f in "" "-o xml" "-o save"; do
+    # shellcheck disable=SC2086
+    ctt_cmp "tty G ${f:-(default)}" --ns "$NS_SMALL" --tty -- -G -p udp -s 10.0.0.1 -d 10.0.0.2 --sport 1000 --dport 53 $f
+  done
+  ctt_cmp "tty C" --ns "$NS_SMALL" --tty -- -C
+  ctt_cmp "tty S" --ns "$NS_SMALL" --tty --norm 's/=[0-9]+/=N/g' -- -S
+  ctt_cmp "tty L dying" --ns "$NS_SMALL" --tty -- -L dying
+else
+  ctt_skip "tty cases" "script(1) not installed"
+fi
+
 # An empty table: no XML header/footer at all, "0 flow entries".
 for f in "" "-o xml" "-o save" "-o extended" "-o labels"; do
   # shellcheck disable=SC2086
@@ -144,6 +166,14 @@ for f in "" "-o xml" "-o save" "-o extended,id" "-p udp --dport 53" "-s 10.1.1.0
   ctt_cmp "big L 2>&1 ${f:-(default)}" --ns "$NS_BIG" --merge -- -L $f
   # shellcheck disable=SC2086
   ctt_cmp "big L 2>&1|cat ${f:-(default)}" --ns "$NS_BIG" --pipe -- -L $f
+done
+
+# ktimestamp prints ctime() in LOCAL time: the TZ of the caller matters.
+for tz in UTC America/New_York Asia/Kolkata Europe/Berlin "<+0530>-5:30" ""; do
+  for f in "-o ktimestamp" "-o extended,ktimestamp,id" "-o xml,ktimestamp"; do
+    # shellcheck disable=SC2086
+    TZ=$tz ctt_cmp "TZ=$tz L $f" --ns "$NS_SMALL" -- -L $f
+  done
 done
 
 # 1.4.8 difference (spec §8.1): `-Lo extended` is -L -o extended there;
