@@ -1,0 +1,341 @@
+// The daemon's life: start-up in upstream's order (log, lock file, control
+// socket, kernel sockets and initial dump, signals, daemonize), one epoll
+// loop, and the clean shutdown.
+#include "conntrackd/daemon.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conntrackd/event_loop.h"
+#include "conntrackd/kernel_sync.h"
+#include "conntrackd/lockfile.h"
+#include "conntrackd/log.h"
+#include "conntrackd/sd_notify.h"
+
+#include "conntrackd/control_server.h"
+
+namespace ctd {
+
+static_assert(kLogErr == LOG_ERR && kLogWarning == LOG_WARNING && kLogNotice == LOG_NOTICE &&
+              kLogInfo == LOG_INFO);
+
+enum Tag : uint32_t {
+  kTagSignal = EventLoop::kTagSignal,
+  kTagEvents, kTagControl, kTagResync, kTagPoll, kTagPurge, kTagWatchdog,
+};
+
+struct DaemonImpl {
+  explicit DaemonImpl(Daemon& d) : ks(d) {}
+  Logger logger;
+  EventLoop loop;
+  KernelSync ks;
+  Timer resync_timer, poll_timer, purge_timer, watchdog_timer;
+  ControlServer ctl;
+  bool stop = false;
+  bool lock_taken = false;
+  uint64_t watchdog_ms = 0;
+};
+
+Daemon::~Daemon() { delete impl_; }
+
+uint32_t Daemon::now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint32_t>(ts.tv_sec);
+}
+
+void Daemon::vlog(int level, const char* fmt, va_list ap) {
+  if (impl_) {
+    impl_->logger.vlog(level, fmt, ap);
+    return;
+  }
+  Logger console;  // not open: console only
+  console.vlog(level, fmt, ap);
+}
+
+void Daemon::log(int level, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(level, fmt, ap);
+  va_end(ap);
+}
+
+void Daemon::log_flow_line(std::string_view text) {
+  if (impl_) impl_->logger.flow(text);
+}
+
+// ---- actions ---------------------------------------------------------------
+
+int Daemon::flush_kernel(bool ct, bool exp) {
+  int r = 0;
+  if (ct) {
+    rt_.flush_kernel++;
+    log(kLogNotice, "flushing kernel conntrack table");
+    r = impl_ ? impl_->ks.flush_kernel() : -ENOTCONN;
+  }
+  if (exp && cfg_.expect_sync) {
+    rt_.flush_kernel++;
+    log(kLogNotice, "flushing kernel expect table");  // no expectation support yet
+  }
+  return r;
+}
+
+int Daemon::resync_from_kernel(bool ct, bool exp) {
+  int r = 0;
+  if (ct) {
+    if (!stats_mode() && cfg_.internal_cache_disable) {
+      log(kLogNotice, "resync is unsupported in this mode");
+    } else {
+      log(kLogNotice, "resync with master conntrack table");
+      r = impl_ ? impl_->ks.resync(false) : -ENOTCONN;
+    }
+  }
+  if (exp && cfg_.expect_sync) log(kLogNotice, "resync with master expect table");
+  return r;
+}
+
+int Daemon::flush_caches(bool internal, bool external) {
+  log(kLogNotice, "flushing caches");
+  if (internal) internal_.clear();
+  if (external) external_.clear();
+  return 0;
+}
+
+int Daemon::commit_external(bool ct, bool exp) {
+  if (ct && exp) log(kLogNotice, "committing all external caches");
+  else if (ct) log(kLogNotice, "committing conntrack cache");
+  else if (exp) log(kLogNotice, "committing expectation cache");
+  if (!ct) return 0;
+  // No sync channels yet: the external cache is empty, nothing to commit.
+  timeval a, b, d;
+  gettimeofday(&a, nullptr);
+  gettimeofday(&b, nullptr);
+  timersub(&b, &a, &d);
+  log(kLogNotice, "Committed %u new entries", 0u);
+  log(kLogNotice, "commit has taken %lu.%06lu seconds", static_cast<unsigned long>(d.tv_sec),
+      static_cast<unsigned long>(d.tv_usec));
+  return 0;
+}
+
+int Daemon::send_bulk() {
+  log(kLogNotice, "sending bulk update");
+  return 0;
+}
+
+int Daemon::request_resync() {
+  log(kLogNotice, "resync requested");
+  return 0;
+}
+
+int Daemon::arm_purge_timer() {
+  if (!impl_ || impl_->purge_timer.armed()) return 0;
+  log(kLogNotice, "flushing conntrack table in %u secs", cfg_.purge_timeout);
+  return impl_->purge_timer.arm(uint64_t{cfg_.purge_timeout} * 1000);
+}
+
+void Daemon::request_shutdown() {
+  if (impl_) impl_->stop = true;
+}
+
+// ---- start-up and loop -------------------------------------------------------
+
+namespace {
+
+void set_scheduler(Daemon& d, const Config& c) {
+  // Only when configured (spec §1.1: "no change" otherwise).
+  if (c.sched_type == SchedType::kDefault) return;
+  sched_param sp{};
+  sp.sched_priority = c.sched_prio;
+  int policy = c.sched_type == SchedType::kRr ? SCHED_RR : SCHED_FIFO;
+  if (sched_setscheduler(0, policy, &sp) < 0)
+    d.log(kLogWarning,
+          "scheduler configuration failed: %s. Likely a bug in conntrackd, please report it. "
+          "Continuing with system default scheduler.",
+          strerror(errno));
+}
+
+void null_stdio() {
+  int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  dup2(fd, STDIN_FILENO);
+  dup2(fd, STDOUT_FILENO);
+  dup2(fd, STDERR_FILENO);
+  if (fd > STDERR_FILENO) close(fd);
+}
+
+}  // namespace
+
+int Daemon::run(const Config& cfg, bool daemonize) {
+  cfg_ = cfg;
+  impl_ = new DaemonImpl(*this);
+  DaemonImpl& im = *impl_;
+
+  if (im.logger.open(cfg_) < 0) return 1;
+  int r = lockfile_create(cfg_.lockfile);
+  if (r < 0) {
+    log(kLogErr, "lockfile `%s' exists, perhaps conntrackd already running?", cfg_.lockfile);
+    im.logger.close();
+    return 1;
+  }
+  im.lock_taken = true;
+
+  // upstream init()
+  auto fail = [&]() {
+    log(kLogErr, "conntrackd cannot start, please review your configuration");
+    im.ks.close();
+    im.ctl.close();
+    im.logger.close();
+    lockfile_remove(cfg_.lockfile);
+    return 1;
+  };
+  set_scheduler(*this, cfg_);
+  if (im.loop.open() < 0) {
+    log(kLogErr, "can't create file descriptor pool");
+    return fail();
+  }
+  if (im.ctl.open(cfg_) < 0) {
+    log(kLogErr, "can't open unix socket!");
+    return fail();
+  }
+  im.loop.add(im.ctl.fd(), kTagControl);
+  if (!cfg_.sync && !cfg_.stats)
+    log(kLogWarning, "No running mode specified. Defaulting to statistics mode.");
+  if (!internal_.init(cfg_.hashsize, cfg_.hashlimit) ||
+      (!stats_mode() && !external_.init(cfg_.hashsize, cfg_.hashlimit))) {
+    log(kLogErr, stats_mode() ? "can't allocate memory for the external cache"
+                              : "can't allocate memory for the internal cache");
+    log(kLogErr, "initialization failed");
+    return fail();
+  }
+  if (im.ks.open() < 0) return fail();
+  if (im.resync_timer.open() < 0 || im.poll_timer.open() < 0 || im.purge_timer.open() < 0 ||
+      im.watchdog_timer.open() < 0) {
+    log(kLogErr, "can't create file descriptor pool");
+    return fail();
+  }
+  im.loop.add(im.resync_timer.fd(), kTagResync);
+  im.loop.add(im.poll_timer.fd(), kTagPoll);
+  im.loop.add(im.purge_timer.fd(), kTagPurge);
+  im.loop.add(im.watchdog_timer.fd(), kTagWatchdog);
+  if (im.ks.poll_mode()) {
+    im.poll_timer.arm(uint64_t{cfg_.poll_secs} * 1000, uint64_t{cfg_.poll_secs} * 1000);
+  } else {
+    im.loop.add(im.ks.event_fd(), kTagEvents);
+  }
+  rt_.started = time(nullptr);
+  log(kLogNotice, "initialization completed");
+
+  if (chdir("/") != 0)
+    log(kLogWarning, "Cannot change current directory to %s: %s", "/", strerror(errno));
+
+  if (cfg_.systemd) {
+    uint64_t us = sd_watchdog_usec();
+    if (us) {
+      im.watchdog_ms = us / 2000;  // half the interval, as recommended
+      if (im.watchdog_ms == 0) im.watchdog_ms = 1;
+      im.watchdog_timer.arm(im.watchdog_ms, im.watchdog_ms);
+    }
+  }
+
+  if (daemonize) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      log(kLogErr, "fork has failed: %s", strerror(errno));
+      im.logger.close();
+      lockfile_remove(cfg_.lockfile);
+      return 1;
+    }
+    if (pid > 0) {
+      if (cfg_.systemd) {
+        char msg[32];
+        snprintf(msg, sizeof msg, "MAINPID=%d", static_cast<int>(pid));
+        sd_notify_send(msg);
+      }
+      _exit(0);
+    }
+    setsid();
+    null_stdio();
+    im.logger.set_daemon(true);
+    log(kLogNotice, "-- starting in daemon mode --");
+  } else {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);  // upstream closes stdin
+    if (fd >= 0) {
+      dup2(fd, STDIN_FILENO);
+      if (fd != STDIN_FILENO) close(fd);
+    }
+    log(kLogNotice, "-- starting in console mode --");
+  }
+  if (cfg_.systemd) sd_notify_send("READY=1");
+
+  uint32_t tags[16];
+  for (uint64_t iter = 0; !im.stop; iter++) {
+    bool more = false;
+    int n = im.loop.wait(tags, 16, -1);
+    if (n < 0) {
+      rt_.select_failed++;
+      continue;
+    }
+    for (int i = 0; i < n && !im.stop; i++) {
+      switch (tags[i]) {
+        case kTagSignal: {
+          for (int k = 0; k < 64; k++) {
+            int sig = im.loop.read_signal();
+            if (sig == 0) break;
+            if (sig == SIGTERM || sig == SIGINT) im.stop = true;
+            else if (sig == SIGHUP) im.logger.reopen();
+          }
+          break;
+        }
+        case kTagEvents:
+          more = im.ks.on_events();
+          if (im.ks.take_resync_request())
+            im.resync_timer.arm(uint64_t(cfg_.netlink_overrun_resync) * 1000);
+          break;
+        case kTagControl:
+          im.ctl.on_readable(*this);
+          break;
+        case kTagResync:
+          im.resync_timer.ack();
+          im.ks.resync(true);
+          break;
+        case kTagPoll:
+          im.poll_timer.ack();
+          im.ks.resync(true);
+          rt_.resync_kernel--;  // upstream's polling does not count as a resync
+          break;
+        case kTagPurge:
+          im.purge_timer.ack();
+          rt_.flush_kernel++;
+          log(kLogNotice, "flushing kernel conntrack table (scheduled)");
+          im.ks.flush_kernel();
+          internal_.clear();
+          break;
+        case kTagWatchdog:
+          im.watchdog_timer.ack();
+          sd_notify_send("WATCHDOG=1");
+          break;
+        default:
+          break;
+      }
+    }
+    (void)more;  // level-triggered epoll brings us back to pending events
+  }
+
+  // upstream killer()
+  im.ctl.close();
+  im.ks.close();
+  lockfile_remove(cfg_.lockfile);
+  log(kLogNotice, "---- shutdown received ----");
+  im.logger.close();
+  if (cfg_.systemd) sd_notify_send("STOPPING=1");
+  return 0;
+}
+
+}  // namespace ctd

@@ -1,0 +1,156 @@
+// The conntrackd daemon as the rest of the program sees it: its
+// configuration, its caches and counters, and the actions a client request
+// triggers.  One Daemon object lives for the whole run (main.cc owns it);
+// the event loop (event_loop.cc) and the kernel side (kernel_sync.cc) fill
+// it, the control socket (control_server.*, written separately) reads it
+// and calls its actions.
+//
+// Contract with the control socket side (control_*.{h,cc}):
+//   * The daemon includes "conntrackd/control_server.h" when it exists and
+//     expects:
+//       class ControlServer {
+//        public:
+//         int open(const Config&);          // 0 or -errno; binds UNIX Path
+//         int fd() const;                   // listening fd, -1 if closed
+//         void on_readable(Daemon&);        // accept + serve one request
+//         void close();                     // closes and unlinks the path
+//       };
+//     The event loop polls fd() for EPOLLIN and calls on_readable(); the
+//     server may block while it serves one request (upstream does too) and
+//     may fork for dumps (upstream forks for -i/-e).  on_readable() runs in
+//     the main loop only, so every Daemon method below is safe to call.
+//   * Client side: `int control_client_main(const Config&, int request,
+//     bool xml)` (declared below) is called by main() for -c -f -F -i -e -k
+//     -s -R -B -n -t with the request code of spec §2.1 (xml already folded
+//     into the code: 16->24 etc.; the flag is passed for convenience).  Its
+//     return value is main's exit code.
+//   * Stats mode (`Stats {}` or no Sync block): internal() is the stats
+//     cache; external() is empty; stats_mode() is true.
+//   * Times: FlowHeader::created/lastupdate are CLOCK_MONOTONIC seconds as
+//     returned by Daemon::now(); "active since" = now() - created.
+//
+// No virtual functions; nothing here allocates after start-up.
+#pragma once
+#include <cstdarg>
+#include <cstdint>
+#include <ctime>
+#include <string_view>
+
+#include "conntrackd/config.h"
+#include "conntrackd/flow_cache.h"
+
+namespace ctd {
+
+// Per-cache counters, as upstream's cache stats (-s, -s cache).
+struct CacheCounters {
+  uint32_t active;          // current entries (== cache.size())
+  uint32_t created, create_failed;
+  uint32_t updated, update_failed;
+  uint32_t destroyed, destroy_failed;
+  uint32_t no_memory, no_space;  // reasons for create_failed
+  uint32_t upd_not_found, del_not_found;
+  uint32_t total_entries;   // the cache's limit (HashLimit), "active/total"
+};
+
+// "traffic processed:" (bytes/packets of destroyed flows, from their
+// counters when the kernel reports them: nf_conntrack_acct=1).
+struct TrafficCounters {
+  uint64_t bytes, packets;
+};
+
+// -s runtime (spec §2.6).
+struct RuntimeCounters {
+  uint64_t events_received, events_filtered;
+  uint32_t events_unknown, catch_failed, dump_unknown, nl_overrun;
+  uint32_t flush_kernel, resync_kernel, buffer_size;
+  uint32_t child_failed, child_segv, child_termsig;
+  uint32_t select_failed, wait_failed, local_read_failed, local_unknown_req;
+  time_t started;           // wall clock, for "daemon uptime"
+};
+
+// Log levels: <syslog.h> values, the ones upstream uses.
+inline constexpr int kLogErr = 3;      // LOG_ERR     "[ERROR]"
+inline constexpr int kLogWarning = 4;  // LOG_WARNING "[WARNING]"
+inline constexpr int kLogNotice = 5;   // LOG_NOTICE  "[notice]"
+inline constexpr int kLogInfo = 6;     // LOG_INFO    "[info]"
+
+struct DaemonImpl;  // kernel sockets, timers, logger: daemon.cc
+
+class Daemon {
+ public:
+  Daemon() = default;
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  const Config& config() const { return cfg_; }
+  bool stats_mode() const { return !cfg_.sync; }
+
+  FlowCache& internal() { return internal_; }
+  FlowCache& external() { return external_; }  // empty until sync exists
+  // `active` and `total_entries` are refreshed from the cache on each call.
+  const CacheCounters& internal_counters() const {
+    icnt_.active = internal_.size();
+    icnt_.total_entries = internal_.limit();
+    return icnt_;
+  }
+  const CacheCounters& external_counters() const {
+    ecnt_.active = external_.size();
+    ecnt_.total_entries = external_.limit();
+    return ecnt_;
+  }
+  const TrafficCounters& traffic() const { return traffic_; }
+  const RuntimeCounters& runtime() const { return rt_; }
+
+  // CLOCK_MONOTONIC seconds (the clock of FlowHeader::created/lastupdate).
+  static uint32_t now();
+
+  // Actions a client request triggers.  Each returns 0 or -errno and logs
+  // upstream's notice line ("flushing kernel conntrack table", "resync
+  // with master conntrack table", "flushing caches", "committing all
+  // external caches", "sending bulk update", "resync requested",
+  // "flushing conntrack table in N secs").  `exp` parts are no-ops: there
+  // are no expectation caches yet.
+  int flush_kernel(bool ct, bool exp);        // -F
+  int resync_from_kernel(bool ct, bool exp);  // -R: dump into internal
+  int flush_caches(bool internal, bool external);  // -f
+  int commit_external(bool ct, bool exp);     // -c (no sync yet: commits 0)
+  int send_bulk();                            // -B (no sync yet: logs only)
+  int request_resync();                       // -n (no sync yet: logs only)
+  int arm_purge_timer();                      // -t
+  void request_shutdown();                    // -k: the loop exits after
+                                              // the current request
+
+  // Writes one line to the LogFile and/or syslog in upstream's format
+  // "[<ctime>] (pid=N) [LEVEL] msg"; with neither configured (or before
+  // the log is open), to stderr (ERROR/WARNING) or stdout.
+  void log(int level, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+  void vlog(int level, const char* fmt, va_list ap);
+  // Stats mode: one destroyed flow (its NFCT_O_PLAIN text, no newline) to
+  // the Stats LogFile ("<ctime>\t<text>") and/or Stats Syslog.
+  void log_flow_line(std::string_view text);
+
+  // ---- used by main.cc / event_loop.cc only ----
+  // Takes the (already evaluated) configuration and runs until shutdown.
+  // `daemonize`: -d.  Returns main's exit code.
+  int run(const Config& cfg, bool daemonize);
+  CacheCounters& internal_counters_mut() { return icnt_; }
+  CacheCounters& external_counters_mut() { return ecnt_; }
+  TrafficCounters& traffic_mut() { return traffic_; }
+  RuntimeCounters& runtime_mut() { return rt_; }
+  DaemonImpl* impl() { return impl_; }
+
+ private:
+  Config cfg_;
+  FlowCache internal_, external_;
+  mutable CacheCounters icnt_{}, ecnt_{};
+  TrafficCounters traffic_{};
+  RuntimeCounters rt_{};
+  DaemonImpl* impl_ = nullptr;
+};
+
+// The client side of every command (control_client.cc).  main.cc calls it
+// after parsing argv and the configuration.  Returns the exit code.
+int control_client_main(const Config& cfg, int request_code, bool xml);
+
+}  // namespace ctd

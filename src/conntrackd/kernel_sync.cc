@@ -1,0 +1,425 @@
+#include "conntrackd/kernel_sync.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "base/clock.h"
+#include "base/out_buf.h"
+#include "conntrackd/daemon.h"
+#include "ct/dump_request.h"
+#include "ct/flow_build.h"
+#include "ct/flow_parse.h"
+#include "ct/flow_print.h"
+#include "ct_uapi.h"
+#include "netlink/dump_pipeline.h"
+#include "netlink/msg_builder.h"
+#include "netlink/recv_loop.h"
+
+namespace ctd {
+
+using ct::F;
+using uapi::NlMsgHdr;
+
+// ---- filter (upstream src/filter.c semantics) ------------------------------
+
+bool filter_sane(const ct::Flow& f) {
+  if (!f.has(F::kOrigL3)) return false;
+  const uint8_t l3 = f.orig().l3;
+  if (l3 == uapi::kAfInet || l3 == uapi::kAfInet6)
+    return f.has(F::kOrigSrc) && f.has(F::kReplSrc);
+  return true;
+}
+
+namespace {
+
+bool prefix_match(const uint8_t* a, const uint8_t* b, unsigned bits) {
+  unsigned full = bits / 8;
+  if (full > 16) full = 16;
+  if (std::memcmp(a, b, full) != 0) return false;
+  unsigned rest = bits % 8;
+  if (rest == 0 || full >= 16) return true;
+  uint8_t m = static_cast<uint8_t>(0xff << (8 - rest));
+  return (a[full] & m) == (b[full] & m);
+}
+
+bool in_state_set(uint16_t map, uint8_t state) { return state < 16 && ((map >> state) & 1); }
+
+}  // namespace
+
+bool filter_check(const FilterConfig& fc, const ct::Flow& f) {
+  const uint8_t l4 = f.orig().l4;
+  if (fc.proto_logic != FilterLogic::kUnset) {
+    bool hit = fc.has_proto(l4);
+    if (hit != (fc.proto_logic == FilterLogic::kAccept)) return false;
+  }
+  if (fc.addr_logic != FilterLogic::kUnset) {
+    const bool accept = fc.addr_logic == FilterLogic::kAccept;
+    const uint8_t l3 = f.orig().l3;
+    if (l3 == uapi::kAfInet || l3 == uapi::kAfInet6) {
+      const unsigned full = l3 == uapi::kAfInet ? 32 : 128;
+      const uint8_t* src = f.orig().src.b;
+      const uint8_t* rsrc = f.repl().src.b;
+      // Networks first: any hit decides (Accept passes, Ignore drops).
+      bool net_hit = false;
+      for (unsigned i = 0; i < fc.naddrs && i < kMaxFilterAddrs; i++) {
+        const FilterAddr& a = fc.addrs[i];
+        if (a.family != l3 || a.prefix >= full) continue;
+        if (prefix_match(a.addr, src, a.prefix) || prefix_match(a.addr, rsrc, a.prefix)) {
+          net_hit = true;
+          break;
+        }
+      }
+      if (net_hit) {
+        if (!accept) return false;
+      } else {
+        bool host_hit = false;
+        const unsigned alen = full / 8;
+        for (unsigned i = 0; i < fc.naddrs && i < kMaxFilterAddrs; i++) {
+          const FilterAddr& a = fc.addrs[i];
+          if (a.family != l3 || a.prefix < full) continue;
+          if (std::memcmp(a.addr, src, alen) == 0 || std::memcmp(a.addr, rsrc, alen) == 0) {
+            host_hit = true;
+            break;
+          }
+        }
+        if (host_hit != accept) return false;
+      }
+    }
+  }
+  if (fc.state_logic != FilterLogic::kUnset) {
+    // Neutral unless a TCP entry carries its state.
+    if (l4 == uapi::kIpprotoTcp && f.has(F::kTcpState)) {
+      bool hit = in_state_set(fc.tcp_states, f.tcp_state);
+      if (hit != (fc.state_logic == FilterLogic::kAccept)) return false;
+    }
+  }
+  return true;
+}
+
+// ---- sockets ---------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kEvBufSize = 65536;
+alignas(8) uint8_t g_evbuf[kEvBufSize];
+constexpr size_t kReqBufSize = 256 * 1024;
+alignas(8) uint8_t g_reqbuf[kReqBufSize];
+alignas(8) uint8_t g_ackbuf[16384];
+constexpr size_t kDumpRcvbuf = 8u << 20;
+
+int send_dump_request(nl::Socket& s, nl::RecvState& st) {
+  alignas(8) uint8_t buf[256];
+  nl::MsgBuilder b(buf, sizeof buf);
+  uint32_t seq = s.next_seq();
+  if (!ct::build_ct_dump(b, uapi::kCtMsgGet, 0, seq, nullptr)) return -EMSGSIZE;
+  st = nl::RecvState{};
+  st.seq = seq;
+  st.portid = s.portid();
+  return s.send(b.data());
+}
+
+// Reads whatever answers (errors of unacknowledged deletes) are queued.
+void drain_nonblocking(nl::Socket& s) {
+  for (int i = 0; i < 1 << 20; i++) {
+    ssize_t n = recv(s.fd(), g_ackbuf, sizeof g_ackbuf, MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && errno == ENOBUFS)) break;
+  }
+}
+
+bool is_ct_msg(const NlMsgHdr& h) { return (h.type >> 8) == uapi::kNfnlSubsysCtnetlink; }
+
+}  // namespace
+
+int KernelSync::open() {
+  const Config& c = d_.config();
+  RuntimeCounters& rt = d_.runtime_mut();
+  poll_mode_ = c.poll_secs > 0;
+  int r = dump_.open(0);
+  if (r < 0) {
+    d_.log(kLogErr, "can't open netlink handler: %s", strerror(-r));
+    d_.log(kLogErr, "no ctnetlink kernel support?");
+    return -1;
+  }
+  dump_.set_rcvbuf(kDumpRcvbuf, true);
+  if (resync(false) < 0) {
+    d_.log(kLogErr, "can't get kernel conntrack table");
+    return -1;
+  }
+  rt.resync_kernel = 0;  // the initial populate is not a resync
+  r = req_.open(0);
+  if (r < 0) {
+    d_.log(kLogErr, "cannot open flusher handler");
+    return -1;
+  }
+  req_.set_rcvbuf(1u << 20, true);
+  fcntl(req_.fd(), F_SETFL, O_NONBLOCK);
+  if (poll_mode_) {
+    d_.log(kLogNotice, "running in polling mode");
+    return 0;
+  }
+  // The legacy group bitmask: NEW=1, UPDATE=2, DESTROY=4.
+  r = ev_.open(7);
+  if (r < 0) {
+    d_.log(kLogErr, "can't open netlink handler: %s", strerror(-r));
+    d_.log(kLogErr, "no ctnetlink kernel support?");
+    return -1;
+  }
+  if (c.netlink_events_reliable) {
+    ev_.set_opt(uapi::kNetlinkBroadcastError, 1);
+    ev_.set_opt(uapi::kNetlinkNoEnobufs, 1);
+    d_.log(kLogNotice, "reliable ctnetlink event delivery is ENABLED.");
+  }
+  if (c.filter.used) d_.log(kLogNotice, "using user-space event filtering");
+  fcntl(ev_.fd(), F_SETFL, O_NONBLOCK);
+  if (c.netlink_buffer_size && c.netlink_buffer_size <= c.netlink_buffer_size_max_grown) {
+    // The kernel doubles what it is given (net/core/sock.c).
+    rt.buffer_size = static_cast<uint32_t>(ev_.set_rcvbuf(c.netlink_buffer_size / 2, true));
+  } else {
+    d_.log(kLogNotice,
+           "NetlinkBufferSize is either not set or is greater than NetlinkBufferSizeMaxGrowth. "
+           "Using current system buffer size");
+    rt.buffer_size = static_cast<uint32_t>(ev_.rcvbuf());
+  }
+  d_.log(kLogNotice, "netlink event socket buffer size has been set to %u bytes", rt.buffer_size);
+  return 0;
+}
+
+void KernelSync::close() {
+  ev_.close();
+  dump_.close();
+  req_.close();
+}
+
+void KernelSync::grow_buffer() {
+  RuntimeCounters& rt = d_.runtime_mut();
+  const uint64_t s = rt.buffer_size;
+  if (grow_warned_) return;
+  if (s * 2 > d_.config().netlink_buffer_size_max_grown) {
+    d_.log(kLogWarning,
+           "netlink event socket buffer size cannot be doubled further since it will exceed "
+           "NetlinkBufferSizeMaxGrowth. We are likely to be losing events, this may lead to "
+           "unsynchronized replicas. Please, consider increasing netlink socket buffer size "
+           "via NetlinkBufferSize and NetlinkBufferSizeMaxGrowth clauses in conntrackd.conf");
+    grow_warned_ = true;
+    return;
+  }
+  rt.buffer_size = static_cast<uint32_t>(ev_.set_rcvbuf(static_cast<size_t>(s), true));
+  d_.log(kLogNotice, "netlink event socket buffer size has been doubled to %u bytes",
+         rt.buffer_size);
+}
+
+bool KernelSync::on_events() {
+  RuntimeCounters& rt = d_.runtime_mut();
+  int budget = static_cast<int>(d_.config().event_iterations_limit);
+  if (budget <= 0) budget = 1;
+  auto fn = [this, &budget](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    handle_event(h, p);
+    return --budget > 0 ? int{nl::kCbOk} : int{nl::kCbStop};
+  };
+  while (budget > 0) {
+    ssize_t n = recv(ev_.fd(), g_evbuf, sizeof g_evbuf, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      if (errno == ENOBUFS) {
+        grow_buffer();
+        if (d_.config().netlink_overrun_resync > 0) resync_wanted_ = true;
+        rt.catch_failed++;
+        rt.nl_overrun++;
+        return true;
+      }
+      rt.catch_failed++;
+      return false;
+    }
+    if (n == 0) return false;
+    nl::RecvState rs;  // events: any sequence number and port id
+    nl::walk_datagram({g_evbuf, static_cast<size_t>(n)}, rs, fn);
+  }
+  return true;
+}
+
+void KernelSync::log_flow(const ct::Flow& f) {
+  static char buf[1024];
+  base::OutBuf line(-1, buf, sizeof buf);
+  ct::PrintOpts o;
+  ct::flow_print(line, f, o, ct::MsgKind::kList, base::wall_clock_ns());
+  d_.log_flow_line(line.view());
+}
+
+void KernelSync::upsert(const ct::Flow& f) {
+  FlowCache& c = d_.internal();
+  CacheCounters& k = d_.internal_counters_mut();
+  const uint32_t now = Daemon::now();
+  uint32_t ref = c.lookup(f);
+  if (ref != kNilRef) {
+    if (c.update(ref, f, now) == CacheErr::kOk) k.updated++;
+    else k.update_failed++;
+    return;
+  }
+  CacheErr e = c.insert(f, now, &ref);
+  if (e == CacheErr::kOk) {
+    k.created++;
+    return;
+  }
+  k.create_failed++;
+  if (e == CacheErr::kNoSpace) k.no_space++;
+  else if (e == CacheErr::kNoMemory) k.no_memory++;
+}
+
+void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
+  RuntimeCounters& rt = d_.runtime_mut();
+  rt.events_received++;
+  if (!is_ct_msg(h)) {
+    rt.events_unknown++;
+    return;
+  }
+  const uint8_t type = h.type & 0xff;
+  ct::Flow& f = scratch_;
+  f.clear();
+  if ((type != uapi::kCtMsgNew && type != uapi::kCtMsgDelete) || !ct::flow_parse(p, f)) {
+    rt.events_unknown++;
+    return;
+  }
+  if (!filter_accepts(d_.config().filter, f)) {
+    rt.events_filtered++;
+    return;
+  }
+  const bool stats = d_.stats_mode();
+  if (stats) f.set.clear(F::kTimeout);
+  FlowCache& c = d_.internal();
+  CacheCounters& k = d_.internal_counters_mut();
+  if (type == uapi::kCtMsgDelete) {
+    uint32_t ref = c.lookup(f);
+    if (ref == kNilRef) {
+      k.del_not_found++;
+      return;
+    }
+    c.erase(ref);
+    k.destroyed++;
+    if (stats) log_flow(f);
+    TrafficCounters& t = d_.traffic_mut();
+    if (f.has(F::kOrigBytes)) t.bytes += f.bytes[0];
+    if (f.has(F::kReplBytes)) t.bytes += f.bytes[1];
+    if (f.has(F::kOrigPackets)) t.packets += f.packets[0];
+    if (f.has(F::kReplPackets)) t.packets += f.packets[1];
+    return;
+  }
+  if (h.flags & uapi::kNlmFCreate) {
+    // NEW: stats mode keeps an existing entry; the sync internal cache
+    // replaces it.
+    uint32_t ref = c.lookup(f);
+    if (ref != kNilRef) {
+      if (stats) return;
+      c.erase(ref);
+    }
+    uint32_t nref;
+    CacheErr e = c.insert(f, Daemon::now(), &nref);
+    if (e == CacheErr::kOk) {
+      k.created++;
+    } else {
+      k.create_failed++;
+      if (e == CacheErr::kNoSpace) k.no_space++;
+      else if (e == CacheErr::kNoMemory) k.no_memory++;
+    }
+    return;
+  }
+  upsert(f);  // UPDATE: update, or create if missing
+}
+
+int KernelSync::resync(bool purge) {
+  RuntimeCounters& rt = d_.runtime_mut();
+  FlowCache& c = d_.internal();
+  rt.resync_kernel++;
+  if (purge) c.for_each([&c](uint32_t ref) { c.set_state(ref, ObjState::kNone); });
+  nl::RecvState st;
+  int r = send_dump_request(dump_, st);
+  if (r < 0) return r;
+  const bool stats = d_.stats_mode();
+  const FilterConfig& fc = d_.config().filter;
+  auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    if (!is_ct_msg(h) || (h.type & 0xff) != uapi::kCtMsgNew) {
+      rt.dump_unknown++;
+      return nl::kCbOk;
+    }
+    ct::Flow& f = scratch_;
+    f.clear();
+    if (!ct::flow_parse(p, f)) {
+      rt.dump_unknown++;
+      return nl::kCbOk;
+    }
+    if (!filter_accepts(fc, f)) return nl::kCbOk;
+    if (stats) f.set.clear(F::kTimeout);
+    upsert(f);
+    return nl::kCbOk;
+  };
+  r = nl::recv_dump_pipelined(dump_, st, fn);
+  if (r < 0) return r;
+  if (purge && !st.dump_intr) {
+    CacheCounters& k = d_.internal_counters_mut();
+    ct::Flow& f = scratch_;
+    c.for_each([&](uint32_t ref) {
+      if (c.header(ref).obj != ObjState::kNone) return;
+      if (stats) {
+        f.clear();
+        c.to_flow(ref, &f);
+        f.set.clear(F::kTimeout);
+        log_flow(f);
+      }
+      c.erase(ref);
+      k.destroyed++;
+    });
+  }
+  return 0;
+}
+
+int KernelSync::flush_kernel() {
+  const FilterConfig& fc = d_.config().filter;
+  if (!fc.used) {
+    // Nothing is filtered: one flush request does what a dump plus one
+    // delete per entry would.
+    nl::MsgBuilder b(g_reqbuf, kReqBufSize);
+    b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete,
+                  uapi::kNlmFRequest | uapi::kNlmFAck, req_.next_seq(), 0);
+    b.end_msg();
+    int r = req_.send(b.data());
+    drain_nonblocking(req_);
+    return r;
+  }
+  nl::MsgBuilder b(g_reqbuf, kReqBufSize);
+  int err = 0;
+  auto send_batch = [&]() {
+    if (b.size() > 0) {
+      int r = req_.send(b.data());
+      if (r < 0 && err == 0) err = r;
+      drain_nonblocking(req_);
+    }
+    b.reset();
+  };
+  nl::RecvState st;
+  int r = send_dump_request(dump_, st);
+  if (r < 0) return r;
+  auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    if (!is_ct_msg(h) || (h.type & 0xff) != uapi::kCtMsgNew) return nl::kCbOk;
+    ct::Flow& f = scratch_;
+    f.clear();
+    if (!ct::flow_parse(p, f) || !filter_accepts(fc, f)) return nl::kCbOk;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete, uapi::kNlmFRequest,
+                    req_.next_seq(), f.orig().l3);
+      ct::put_tuple(b, f, ct::kDirOrig);
+      if (f.has(F::kZone)) b.put_u16_be(uapi::CTA_ZONE, f.zone);
+      if (b.end_msg()) break;
+      b.cancel_msg();
+      send_batch();
+    }
+    if (b.room() < 1024) send_batch();
+    return nl::kCbOk;
+  };
+  r = nl::recv_dump_pipelined(dump_, st, fn);
+  send_batch();
+  return r < 0 ? r : err;
+}
+
+}  // namespace ctd
