@@ -61,8 +61,10 @@ extern "C" {
 void __cxa_pure_virtual() { die("pure virtual call"); }
 void __cxa_deleted_virtual() { die("deleted virtual call"); }
 
-// Function-local statics.  The programs are single-threaded, so a guard is
-// a plain flag: byte 0 set means "initialised".
+// Function-local statics.  A guard is a plain flag (byte 0 set means
+// "initialised"): only the main thread ever initialises one.  The one
+// helper thread we start (netlink/dump_pipeline.cc) touches no
+// function-local statics -- keep it that way, or make these atomic.
 int __cxa_guard_acquire(unsigned long long* g) { return *reinterpret_cast<char*>(g) == 0; }
 void __cxa_guard_release(unsigned long long* g) { *reinterpret_cast<char*>(g) = 1; }
 void __cxa_guard_abort(unsigned long long*) {}
