@@ -217,10 +217,27 @@ CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
   }
   const bool master = f.has(F::kMasterL3) && f.has(F::kMasterSrc) && f.has(F::kMasterDst);
   const bool seqadj = f.has(F::kOrigSeqCorrPos) && f.has(F::kReplSeqOffAfter);
-  const bool synproxy = f.has(F::kSynproxyIsn) && f.has(F::kSynproxyIts) && f.has(F::kSynproxyTsoff);
+  bool synproxy = f.has(F::kSynproxyIsn) && f.has(F::kSynproxyIts) && f.has(F::kSynproxyTsoff);
   const bool vtags = f.has(F::kSctpVtagOrig) && f.has(F::kSctpVtagRepl);
   const bool helper = f.has(F::kHelper) && !f.helper.empty();
   const bool labels = f.has(F::kLabels) && f.labels_len > 0 && f.labels_len <= kMaxLabelBytes;
+  if (synproxy) {
+    // All zero (every ctnetlink-created entry): a header bit, no FlowExt.
+    if ((f.synproxy_isn | f.synproxy_its | f.synproxy_tsoff) == 0) {
+      h->has |= kHasSynproxyZero;
+      synproxy = false;
+      if (h->ext != kNilRef) {
+        FlowExt* x = reinterpret_cast<FlowExt*>(ext_.at(h->ext));
+        x->has &= static_cast<uint16_t>(~kExtSynproxy);
+        if (x->has == 0 && !(master || seqadj || vtags || helper || labels)) {
+          ext_.release(h->ext);
+          h->ext = kNilRef;
+        }
+      }
+    } else {
+      h->has &= static_cast<uint16_t>(~kHasSynproxyZero);
+    }
+  }
   if (!(master || seqadj || synproxy || vtags || helper || labels)) return CacheErr::kOk;
   if (h->ext == kNilRef) {
     uint32_t e = ext_.alloc();
@@ -357,6 +374,10 @@ void FlowCache::to_flow(uint32_t ref, ct::Flow* out) const {
     f.tcp_flags[1] = h->tcp_flags[1];
     f.set.set(F::kTcpFlagsOrig);
     f.set.set(F::kTcpFlagsRepl);
+  }
+  if (h->has & kHasSynproxyZero) {
+    f.synproxy_isn = f.synproxy_its = f.synproxy_tsoff = 0;
+    for (F fl : {F::kSynproxyIsn, F::kSynproxyIts, F::kSynproxyTsoff}) f.set.set(fl);
   }
   if (h->ext == kNilRef) return;
   const FlowExt* x = reinterpret_cast<const FlowExt*>(ext_.at(h->ext));

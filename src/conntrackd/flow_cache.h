@@ -18,7 +18,8 @@
 // optional extension.  Rare, bulky attributes (master tuple, NAT sequence
 // adjustment, helper name, labels, synproxy, SCTP vtags) live in one
 // FlowExt record (bytes_per_ext() = 128) allocated only for flows that
-// have any of them.  Every slab is allocated whole (kSlabRecords records),
+// have any of them (an all-zero synproxy triple, which the kernel reports
+// for every ctnetlink-created entry, is one presence bit instead).  Every slab is allocated whole (kSlabRecords records),
 // so memory is reserved in large chunks and never per flow; the bucket
 // array is 4 bytes per bucket.  mem() reports reserved and used bytes.
 #pragma once
@@ -43,6 +44,12 @@ enum FlowHas : uint16_t {
   kHasReply = 1 << 0, kHasStatus = 1 << 1, kHasTimeout = 1 << 2, kHasMark = 1 << 3,
   kHasL4State = 1 << 4, kHasWscale = 1 << 5, kHasZone = 1 << 6, kHasIcmp = 1 << 7,
   kHasPorts = 1 << 8, kHasDccpRole = 1 << 9, kHasTcpFlags = 1 << 10,
+  // Synproxy ISN/ITS/TSOFF present and all zero.  The kernel adds the
+  // synproxy (and seqadj) extension to every entry created through
+  // ctnetlink (ctnetlink_create_conntrack) and then dumps CTA_SYNPROXY
+  // with zeros, so on a table filled by conntrack -I / a sync peer every
+  // flow carries it: kept here rather than in a 128-byte FlowExt.
+  kHasSynproxyZero = 1 << 11,
 };
 
 // Fields common to both address sizes, ordered for no padding.

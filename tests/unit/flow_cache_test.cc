@@ -201,6 +201,57 @@ TEST(FlowCache, ChurnAgainstReference) {
   EXPECT_EQ(c.mem().used, 0u);
 }
 
+// The kernel reports an all-zero synproxy triple for every entry created
+// through ctnetlink: kept as a presence bit, not as an extension record.
+TEST(FlowCache, ZeroSynproxyNeedsNoExtension) {
+  ctd::FlowCache c;
+  ASSERT_TRUE(c.init(1024, 1000));
+  auto set_synproxy = [](ct::Flow& f, uint32_t isn, uint32_t its, uint32_t tsoff) {
+    f.synproxy_isn = isn; f.synproxy_its = its; f.synproxy_tsoff = tsoff;
+    for (F fl : {F::kSynproxyIsn, F::kSynproxyIts, F::kSynproxyTsoff}) f.set.set(fl);
+  };
+  ct::Flow f = make_flow(uapi::kAfInet, 3);
+  set_synproxy(f, 0, 0, 0);
+  uint32_t ref;
+  ASSERT_EQ(c.insert(f, 1, &ref), ctd::CacheErr::kOk);
+  EXPECT_EQ(c.mem().exts, 0u);
+  ct::Flow g;
+  c.to_flow(ref, &g);
+  EXPECT_TRUE(g.has(F::kSynproxyIsn) && g.has(F::kSynproxyIts) && g.has(F::kSynproxyTsoff));
+  EXPECT_EQ(g.synproxy_isn | g.synproxy_its | g.synproxy_tsoff, 0u);
+
+  // Non-zero values need the extension; zero again releases it.
+  ct::Flow upd;
+  set_synproxy(upd, 1, 2, 3);
+  ASSERT_EQ(c.update(ref, upd, 2), ctd::CacheErr::kOk);
+  EXPECT_EQ(c.mem().exts, 1u);
+  c.to_flow(ref, &g);
+  EXPECT_EQ(g.synproxy_isn, 1u);
+  EXPECT_EQ(g.synproxy_its, 2u);
+  EXPECT_EQ(g.synproxy_tsoff, 3u);
+  set_synproxy(upd, 0, 0, 0);
+  ASSERT_EQ(c.update(ref, upd, 3), ctd::CacheErr::kOk);
+  EXPECT_EQ(c.mem().exts, 0u);
+  c.to_flow(ref, &g);
+  EXPECT_TRUE(g.has(F::kSynproxyIsn));
+  EXPECT_EQ(g.synproxy_isn | g.synproxy_its | g.synproxy_tsoff, 0u);
+
+  // Zero synproxy next to another extension attribute keeps that one.
+  ct::Flow h = make_flow(uapi::kAfInet6, 4);
+  h.helper = "ftp"; h.set.set(F::kHelper);
+  set_synproxy(h, 5, 6, 7);
+  ASSERT_EQ(c.insert(h, 1, &ref), ctd::CacheErr::kOk);
+  set_synproxy(upd, 0, 0, 0);
+  ASSERT_EQ(c.update(ref, upd, 2), ctd::CacheErr::kOk);
+  EXPECT_EQ(c.mem().exts, 1u);
+  c.to_flow(ref, &g);
+  EXPECT_EQ(g.helper, "ftp");
+  EXPECT_TRUE(g.has(F::kSynproxyTsoff));
+  EXPECT_EQ(g.synproxy_isn | g.synproxy_its | g.synproxy_tsoff, 0u);
+  c.erase(ref);
+  EXPECT_EQ(c.mem().exts, 0u);
+}
+
 TEST(FlowCache, FillAccountingIsBytesPerFlowTimesN) {
   constexpr uint32_t kN = 100000;
   ctd::FlowCache c;
