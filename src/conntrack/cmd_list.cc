@@ -14,6 +14,7 @@
 #include "ct/flow_parse.h"
 #include "ct/flow_print.h"
 #include "ct_uapi.h"
+#include "conntrack/kernel_filter.h"
 
 namespace conntrack {
 namespace {
@@ -24,6 +25,7 @@ class EntryPrinter {
   EntryPrinter(const Cli& cli, bool filter) : cli_(cli), filter_(filter) {}
 
   int operator()(const uapi::NlMsgHdr&, std::span<const uint8_t> payload) {
+    ++seen_;
     if (!ct::flow_parse(payload, flow_)) {
       ++malformed_;
       return nl::kCbOk;
@@ -48,6 +50,7 @@ class EntryPrinter {
   }
 
   unsigned counter() const { return counter_; }
+  unsigned seen() const { return seen_; }
   unsigned malformed() const { return malformed_; }
   bool xml_started() const { return xml_started_; }
 
@@ -57,6 +60,7 @@ class EntryPrinter {
   ct::Flow flow_;
   base::LineBuf<4096> line_;
   unsigned counter_ = 0;
+  unsigned seen_ = 0;
   unsigned malformed_ = 0;
   bool xml_started_ = false;
 };
@@ -75,6 +79,7 @@ int cmd_list(Session& s, const Cli& cli, unsigned& counter) {
   uint8_t msg = kCtMsgGet;
   ct::KernelDumpFilter kf;
   const ct::KernelDumpFilter* kfp = nullptr;
+  uint8_t family = cli.family;
   if (cli.table == Table::kDying) {
     msg = kCtMsgGetDying;
   } else if (cli.table == Table::kUnconfirmed) {
@@ -89,10 +94,16 @@ int cmd_list(Session& s, const Cli& cli, unsigned& counter) {
     kf.status = f.kernel_status_value;
     kf.status_mask = f.kernel_status_mask;
     kfp = &kf;
+    kernel_filter_plan(s, cli, kf, family);
   }
-  ct::build_ct_dump(s.request(), msg, cli.family, s.sock().next_seq(), kfp);
+  ct::build_ct_dump(s.request(), msg, family, s.sock().next_seq(), kfp);
   static EntryPrinter printer(cli, true);
   int r = s.talk_dump(printer);
+  if (kf.has_tuples && kernel_filter_rejected(r, printer.seen())) {
+    kf.has_tuples = false;
+    ct::build_ct_dump(s.request(), msg, cli.family, s.sock().next_seq(), kfp);
+    r = s.talk_dump(printer);
+  }
   counter = printer.counter();
   warn_malformed(printer.malformed());
   if (r < 0) return r;

@@ -13,6 +13,7 @@
 #include "ct/flow_parse.h"
 #include "ct/flow_print.h"
 #include "ct_uapi.h"
+#include "conntrack/kernel_filter.h"
 
 namespace conntrack {
 
@@ -59,12 +60,16 @@ namespace {
 // Walks a dump and hands every entry the filter accepts to `fn`.  The
 // dump socket is read one datagram at a time, so at most one datagram's
 // entries plus one batch are in memory, whatever the table size.
+// With a KernelDumpFilter whose tuple part the kernel refuses, the dump
+// is repeated once without it.
 template <class Fn>
-int for_each_dumped(Session& s, const Cli& cli, const ct::KernelDumpFilter* kf, Fn& fn) {
-  ct::build_ct_dump(s.request(), kCtMsgGet, cli.family, s.sock().next_seq(), kf);
+int for_each_dumped(Session& s, const Cli& cli, ct::KernelDumpFilter* kf, uint8_t family, Fn& fn) {
+  ct::build_ct_dump(s.request(), kCtMsgGet, family, s.sock().next_seq(), kf);
   static ct::Flow entry;
   int fatal = 0;
+  unsigned seen = 0;
   auto cb = [&](const NlMsgHdr&, std::span<const uint8_t> p) {
+    ++seen;
     if (!ct::flow_parse(p, entry)) return int{nl::kCbOk};
     int r = fn(entry);
     if (r < 0) {
@@ -75,6 +80,12 @@ int for_each_dumped(Session& s, const Cli& cli, const ct::KernelDumpFilter* kf, 
   };
   int r = s.talk(cb);
   if (fatal < 0) return fatal;
+  if (kf && kf->has_tuples && kernel_filter_rejected(r, seen)) {
+    kf->has_tuples = false;
+    ct::build_ct_dump(s.request(), kCtMsgGet, cli.family, s.sock().next_seq(), kf);
+    r = s.talk(cb);
+    if (fatal < 0) return fatal;
+  }
   return r;
 }
 
@@ -97,6 +108,8 @@ int cmd_delete(Session& s, const Cli& cli, unsigned& counter) {
   kf.has_mark = cli.filter.kernel_mark;
   kf.mark = cli.filter.kernel_mark_value;
   kf.mark_mask = cli.filter.kernel_mark_mask;
+  uint8_t family = cli.family;
+  kernel_filter_plan(s, cli, kf, family);
   ct::PrintOpts po = modify_print_opts(cli, 'D', false);
   base::LineBuf<1024> line;
   auto fn = [&](const ct::Flow& e) {
@@ -105,7 +118,7 @@ int cmd_delete(Session& s, const Cli& cli, unsigned& counter) {
     ct::flow_print(line, e, po, ct::MsgKind::kList, base::wall_clock_ns());
     return batch.add_delete(e, line.view());
   };
-  int r = for_each_dumped(s, cli, &kf, fn);
+  int r = for_each_dumped(s, cli, &kf, family, fn);
   int f = batch.flush();
   counter = batch.done();
   return r < 0 ? r : f;
@@ -239,7 +252,7 @@ int cmd_update(Session& s, const Cli& cli, unsigned& counter) {
     batch.set_skip_enospc((cli.options & (kOptAddLabel | kOptDelLabel)) && !e.has(F::kLabels));
     return batch.add_update(ub.tmp, e.orig().l3);
   };
-  int r = for_each_dumped(s, cli, nullptr, fn);
+  int r = for_each_dumped(s, cli, nullptr, cli.family, fn);
   int f = batch.flush();
   counter = batch.done();
   return r < 0 ? r : f;

@@ -240,6 +240,77 @@ bool filter_match(const Filter& f, const Flow& ct) {
   return true;
 }
 
+namespace {
+
+// ICMP types the kernel's icmp(v6)_nlattr_to_tuple accepts in a filter
+// (those with an inverse type); any other type makes it fail with EINVAL.
+bool kernel_icmp_type_ok(uint8_t l4, uint8_t type) {
+  if (l4 == uapi::kIpprotoIcmp)
+    return type == 0 || type == 8 || (type >= 13 && type <= 18);
+  return type == 128 || type == 129 || type == 139 || type == 140;
+}
+
+}  // namespace
+
+bool filter_kernel_tuples(const Filter& f, uint8_t family, KernelTupleFilter& out) {
+  out = KernelTupleFilter();
+  // Rule 5 is the only tuple rule, and it runs only when asked for.
+  if (!f.cmp) return false;
+  if (family != 0 && family != kAfInet && family != kAfInet6) return false;
+  const Flow& t = f.tmpl;
+  for (Dir d : {kDirOrig, kDirRepl}) {
+    const Tuple& x = t.tuple[d];
+    uint32_t& fl = out.flags[d];
+    Tuple& v = out.tuple[d];
+    v.l3 = family;
+    // Exact IPv4 addresses: cmp_tuple compares the first 4 bytes when the
+    // template's L3 is not IPv6, and an entry without an IPv4 address
+    // never matches; an AF_INET dump holds only IPv4 entries.
+    if (family == kAfInet && x.l3 == kAfInet) {
+      if (has_v4(t, d, F::kOrigSrc)) {
+        fl |= uapi::kCtaFilterFlagIpSrc;
+        v.src = x.src;
+      }
+      if (has_v4(t, d, F::kOrigDst)) {
+        fl |= uapi::kCtaFilterFlagIpDst;
+        v.dst = x.dst;
+      }
+    }
+    // L4: compared (strictly) only when the template has the protocol.
+    if (!t.has(tuple_field(d, F::kOrigL4))) continue;
+    fl |= uapi::kCtaFilterFlagProtoNum;
+    v.l4 = x.l4;
+    if (has_ports(x.l4)) {
+      if (t.has(tuple_field(d, F::kOrigPortSrc))) {
+        fl |= uapi::kCtaFilterFlagProtoSrcPort;
+        v.sport = x.sport;
+      }
+      if (t.has(tuple_field(d, F::kOrigPortDst))) {
+        fl |= uapi::kCtaFilterFlagProtoDstPort;
+        v.dport = x.dport;
+      }
+    } else if (is_icmp(x.l4) && d == kDirOrig) {
+      // cmp_icmp compares the original tuple's ICMP fields (whichever
+      // direction led there); the kernel compares the given direction's,
+      // so they go in the original tuple only.
+      bool v6 = x.l4 == uapi::kIpprotoIcmpv6;
+      if (t.has(F::kOrigIcmpType) && kernel_icmp_type_ok(x.l4, x.icmp_type)) {
+        fl |= v6 ? uapi::kCtaFilterFlagIcmpv6Type : uapi::kCtaFilterFlagIcmpType;
+        v.icmp_type = x.icmp_type;
+      }
+      if (t.has(F::kOrigIcmpCode)) {
+        fl |= v6 ? uapi::kCtaFilterFlagIcmpv6Code : uapi::kCtaFilterFlagIcmpCode;
+        v.icmp_code = x.icmp_code;
+      }
+      if (t.has(F::kOrigIcmpId)) {
+        fl |= v6 ? uapi::kCtaFilterFlagIcmpv6Id : uapi::kCtaFilterFlagIcmpId;
+        v.icmp_id = x.icmp_id;
+      }
+    }
+  }
+  return out.any();
+}
+
 bool filter_match_update(const Filter& f, const Flow& ct) {
   if (!filter_nat(f, ct)) return false;
   if (f.labels && !label_match(f, ct)) return false;

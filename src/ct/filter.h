@@ -99,6 +99,30 @@ inline bool filter_match_event(const Filter& f, const Flow& ct) {
 // on -U those are values to set).
 bool filter_match_update(const Filter& f, const Flow& ct);
 
+// The part of rule 5 that the kernel's dump filter (CTA_FILTER with
+// CTA_TUPLE_ORIG/REPLY, Linux >= 5.8) applies exactly as filter_match
+// does: the L4 protocol number, TCP/UDP/UDPLITE/SCTP/DCCP ports, the
+// ICMP/ICMPv6 type, code and id, and (IPv4 dumps only) exact addresses.
+// Deliberately left out, because the kernel would be stricter than
+// userspace or fail the dump: IPv6 addresses (the kernel's IPv6 compare
+// rejects equal addresses), CIDR networks, tuple zones (parsed but never
+// compared by the kernel, and EINVAL when both directions carry one),
+// ICMP types the kernel has no inverse for (EINVAL), and anything of a
+// family other than AF_INET/AF_INET6 (EOPNOTSUPP).  Where the kernel is
+// looser (ports of SCTP/DCCP/UDPLITE), filter_match still decides: callers
+// must always run it on what the dump returns.
+struct KernelTupleFilter {
+  uint32_t flags[2] = {0, 0};  // CTA_FILTER_ORIG_FLAGS, CTA_FILTER_REPLY_FLAGS
+  Tuple tuple[2];              // the values (kDirOrig, kDirRepl)
+  bool any() const { return flags[0] != 0 || flags[1] != 0; }
+};
+
+// Fills `out` for a dump of `family` (the nfgen_family; AF_INET or
+// AF_INET6, or 0 when the caller will choose one itself: then addresses
+// are never expressed).  Returns false ("not expressible") when no part
+// of the filter can be given to the kernel.
+bool filter_kernel_tuples(const Filter& f, uint8_t family, KernelTupleFilter& out);
+
 // Pieces exposed for tests and for -U.
 bool filter_nat(const Filter& f, const Flow& ct);
 bool is_snat(const Flow& ct);
