@@ -119,7 +119,10 @@ if (( run_integ )); then
         (( rc == 124 || rc == 137 )) && note=" (timed out after ${TEST_TIMEOUT}s)"
         if (( f > 0 )) || [[ ${VERBOSE:-0} == 1 ]]; then
           echo "---- $name output:"
-          tail -n 60 "$log"
+          # The failing cases with their diffs first, then how it ended.
+          grep -A 20 '^FAIL' "$log" | head -n 300
+          echo "---- $name (last lines):"
+          tail -n 15 "$log"
         fi
         printf -- '-- %-32s %3d passed, %d failed, %ss%s\n' "$name" "$p" "$f" "$secs" "$note"
         passed=$((passed + p)) failed=$((failed + f))
