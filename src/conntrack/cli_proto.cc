@@ -237,9 +237,11 @@ void sctp_parse(int c, const char* arg, ProtoTemplates& t, uint32_t* flags) {
       break;
     }
     case 9: case 10: {
-      // atoi then htonl: stored here in host order.
+      // Upstream stores htonl(atoi()) and its request builder converts
+      // again, so the kernel keeps the tag byte-swapped (and `-o save`
+      // swaps it back).  Reproduce the stored value exactly.
       int d = idx - 9;
-      t.ct.sctp_vtag[d] = static_cast<uint32_t>(c_atoi(arg));
+      t.ct.sctp_vtag[d] = htonl(static_cast<uint32_t>(c_atoi(arg)));
       t.ct.set.set(d ? F::kSctpVtagRepl : F::kSctpVtagOrig);
       break;
     }

@@ -35,7 +35,7 @@ bool put_proto(nl::MsgBuilder& b, const Flow& f, Dir d) {
 }
 
 bool put_nat(nl::MsgBuilder& b, uint16_t type, const Addr& ip, bool has_ip, uint16_t port,
-             bool has_port, uint8_t family) {
+             bool has_port, uint8_t family, uint8_t l4) {
   size_t nest = b.nest_start(type);
   if (has_ip) {
     if (family == kAfInet6)
@@ -44,8 +44,10 @@ bool put_nat(nl::MsgBuilder& b, uint16_t type, const Addr& ip, bool has_ip, uint
       b.put(CTA_NAT_V4_MINIP, ip.b, 4);
   }
   if (has_port) {
+    // Only TCP and UDP carry a NAT port (libnetfilter_conntrack drops it
+    // for every other protocol, leaving an empty nest).
     size_t p = b.nest_start(CTA_NAT_PROTO);
-    b.put_u16_be(CTA_PROTONAT_PORT_MIN, port);
+    if (l4 == kIpprotoTcp || l4 == kIpprotoUdp) b.put_u16_be(CTA_PROTONAT_PORT_MIN, port);
     b.nest_end(p);
   }
   b.nest_end(nest);
@@ -147,9 +149,11 @@ bool put_flow_meta(nl::MsgBuilder& b, const Flow& f) {
   put_protoinfo(b, f);
   uint8_t fam = f.tuple[kDirOrig].l3;
   if (f.has(F::kSnatIp) || f.has(F::kSnatPort))
-    put_nat(b, CTA_NAT_SRC, f.snat_ip, f.has(F::kSnatIp), f.snat_port, f.has(F::kSnatPort), fam);
+    put_nat(b, CTA_NAT_SRC, f.snat_ip, f.has(F::kSnatIp), f.snat_port, f.has(F::kSnatPort), fam,
+            f.tuple[kDirOrig].l4);
   if (f.has(F::kDnatIp) || f.has(F::kDnatPort))
-    put_nat(b, CTA_NAT_DST, f.dnat_ip, f.has(F::kDnatIp), f.dnat_port, f.has(F::kDnatPort), fam);
+    put_nat(b, CTA_NAT_DST, f.dnat_ip, f.has(F::kDnatIp), f.dnat_port, f.has(F::kDnatPort), fam,
+            f.tuple[kDirOrig].l4);
   put_seq_adj(b, f, 0);
   put_seq_adj(b, f, 1);
   if (f.has(F::kHelper)) {
@@ -160,7 +164,10 @@ bool put_flow_meta(nl::MsgBuilder& b, const Flow& f) {
   if (f.has(F::kZone)) b.put_u16_be(CTA_ZONE, f.zone);
   if (f.has(F::kLabels) && f.labels) {
     b.put(CTA_LABELS, f.labels, f.labels_len);
-    if (f.has(F::kLabelsMask) && f.labels_mask) b.put(CTA_LABELS_MASK, f.labels_mask, f.labels_mask_len);
+    // The kernel wants a mask as long as the labels; libnetfilter_conntrack
+    // leaves out a mask of another size, and so do we.
+    if (f.has(F::kLabelsMask) && f.labels_mask && f.labels_mask_len == f.labels_len)
+      b.put(CTA_LABELS_MASK, f.labels_mask, f.labels_mask_len);
   }
   if (f.has(F::kSynproxyIsn) && f.has(F::kSynproxyIts) && f.has(F::kSynproxyTsoff)) {
     size_t n = b.nest_start(CTA_SYNPROXY);
