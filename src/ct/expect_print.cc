@@ -79,24 +79,6 @@ void put_text_addrs(OutBuf& out, const Flow& f, Dir d, std::string_view src_tag,
   out.put(' ');
 }
 
-void put_text_l4(OutBuf& out, const Flow& f, Dir d) {
-  uint8_t proto = l4(f, d);
-  if (l4_has_ports(proto)) {
-    put_num_field(out, "sport=", sport(f, d));
-    put_num_field(out, "dport=", dport(f, d));
-  } else if (proto == uapi::kIpprotoGre) {
-    out.put("srckey=0x");
-    out.put_hex(sport(f, d));
-    out.put(" dstkey=0x");
-    out.put_hex(dport(f, d));
-    out.put(' ');
-  } else if (proto == uapi::kIpprotoIcmp || proto == uapi::kIpprotoIcmpv6) {
-    put_num_field(out, "type=", icmp_type(f, d));
-    put_num_field(out, "code=", icmp_code(f, d));
-    put_num_field(out, "id=", icmp_id(f, d));
-  }
-}
-
 void print_text(OutBuf& out, const Expect& e, MsgKind kind) {
   const Flow& t = e.tuples;
   out.put(event_tag(kind));
@@ -177,25 +159,6 @@ constexpr struct {
                    {"<mask>", "</mask>", kExpMask},
                    {"<master>", "</master>", kExpMaster}};
 
-// Local time of printing; skipped (alone) if localtime fails.
-void put_when(OutBuf& out, uint64_t now_ns) {
-  struct tm tm;
-  if (!base::local_time(static_cast<int64_t>(now_ns / kNsPerSec), &tm)) return;
-  out.put("<when>");
-  put_elem(out, "hour", static_cast<uint64_t>(tm.tm_hour));
-  out.put("<min>");
-  out.put_u64_width(static_cast<uint64_t>(tm.tm_min), 2, '0');
-  out.put("</min><sec>");
-  out.put_u64_width(static_cast<uint64_t>(tm.tm_sec), 2, '0');
-  out.put("</sec>");
-  put_elem(out, "wday", static_cast<uint64_t>(tm.tm_wday) + 1);
-  put_elem(out, "day", static_cast<uint64_t>(tm.tm_mday));
-  put_elem(out, "month", static_cast<uint64_t>(tm.tm_mon) + 1);
-  out.put("<year>");
-  out.put_i64(static_cast<int64_t>(tm.tm_year) + 1900);
-  out.put("</year></when>");
-}
-
 std::string_view xml_flow_open(MsgKind kind) {
   switch (kind) {
     case MsgKind::kNew: return "<flow type=\"new\">";
@@ -242,7 +205,7 @@ void print_xml(OutBuf& out, const Expect& e, const PrintOpts& o, MsgKind kind, u
   if (e.has(XA::kTimeout)) put_elem(out, "timeout", e.timeout);
   if (e.has(XA::kClass)) put_elem(out, "class", e.cls);
   if (e.has(XA::kZone)) put_elem(out, "zone", e.zone);
-  if (o.timestamp) put_when(out, now_ns);
+  if (o.timestamp) put_xml_when(out, now_ns);
   uint32_t flags = e.has(XA::kFlags) ? e.flags : 0;
   if (flags & uapi::kExpFPermanent) out.put("<permanent/>");
   if (flags & uapi::kExpFInactive) out.put("<inactive/>");
@@ -252,25 +215,7 @@ void print_xml(OutBuf& out, const Expect& e, const PrintOpts& o, MsgKind kind, u
 
 // ---- JSON ------------------------------------------------------------------
 
-class Obj {
- public:
-  explicit Obj(OutBuf& out) : out_(out) { out_.put('{'); }
-  void key(std::string_view k) {
-    if (!first_) out_.put(',');
-    first_ = false;
-    out_.put('"');
-    out_.put(k);
-    out_.put("\":");
-  }
-  void num(std::string_view k, uint64_t v) { key(k); out_.put_u64(v); }
-  void str(std::string_view k, std::string_view v) { key(k); out_.put_json_string(v); }
-  void close() { out_.put('}'); }
-  OutBuf& out() { return out_; }
-
- private:
-  OutBuf& out_;
-  bool first_ = true;
-};
+using Obj = JsonObj;
 
 void json_tuple(Obj& parent, std::string_view k, const Flow& f, Dir d) {
   parent.key(k);

@@ -3,6 +3,7 @@
 // the same view of a Flow, whose absent fields may hold stale values.
 #pragma once
 #include <cstdint>
+#include <string_view>
 
 #include "base/out_buf.h"
 #include "ct/flow.h"
@@ -45,6 +46,33 @@ void put_addr(base::OutBuf& out, uint8_t family, const Addr& a);
 // delta-time of the text line: (stop, or now when there is no stop) minus
 // start, each truncated to seconds first, printed as unsigned.
 uint64_t text_delta_time(const Flow& f, uint64_t now_ns);
+
+// Pieces the expectation printer shares with the flow printers.
+// "sport=N dport=N " / "srckey=0x.. dstkey=0x.. " / "type=N code=N id=N ".
+void put_text_l4(base::OutBuf& out, const Flow& f, Dir d);
+// <when>...</when> in local time; false (nothing written) if localtime fails.
+bool put_xml_when(base::OutBuf& out, uint64_t now_ns);
+
+// Writes one JSON object: `"key":value` pairs with their commas.
+class JsonObj {
+ public:
+  explicit JsonObj(base::OutBuf& out) : out_(out) { out_.put('{'); }
+  void key(std::string_view k) {
+    if (!first_) out_.put(',');
+    first_ = false;
+    out_.put('"');
+    out_.put(k);
+    out_.put("\":");
+  }
+  void num(std::string_view k, uint64_t v) { key(k); out_.put_u64(v); }
+  void str(std::string_view k, std::string_view v) { key(k); out_.put_json_string(v); }
+  void close() { out_.put('}'); }
+  base::OutBuf& out() { return out_; }
+
+ private:
+  base::OutBuf& out_;
+  bool first_ = true;
+};
 
 void print_text(base::OutBuf& out, const Flow& f, const PrintOpts& o, MsgKind kind, uint64_t now_ns);
 void print_xml(base::OutBuf& out, const Flow& f, const PrintOpts& o, MsgKind kind, uint64_t now_ns);

@@ -52,26 +52,7 @@ namespace {
 
 using base::OutBuf;
 
-// Writes `"key":` with the separating comma when needed.
-class Obj {
- public:
-  explicit Obj(OutBuf& out) : out_(out) { out_.put('{'); }
-  void key(std::string_view k) {
-    if (!first_) out_.put(',');
-    first_ = false;
-    out_.put('"');
-    out_.put(k);
-    out_.put("\":");
-  }
-  void num(std::string_view k, uint64_t v) { key(k); out_.put_u64(v); }
-  void str(std::string_view k, std::string_view v) { key(k); out_.put_json_string(v); }
-  void close() { out_.put('}'); }
-  OutBuf& out() { return out_; }
-
- private:
-  OutBuf& out_;
-  bool first_ = true;
-};
+using Obj = JsonObj;
 
 void addr(Obj& o, std::string_view k, uint8_t family, const Addr& a) {
   o.key(k);

@@ -127,6 +127,8 @@ void put_labels(OutBuf& out, const Flow& f, const LabelMap& map) {
 
 }  // namespace
 
+void put_text_l4(OutBuf& out, const Flow& f, Dir d) { put_l4(out, f, d); }
+
 void print_text(OutBuf& out, const Flow& f, const PrintOpts& o, MsgKind kind, uint64_t now_ns) {
   out.put(event_tag(kind));
   if (o.extended && f.has(F::kOrigL3)) put_proto_column(out, l3_name(f.orig().l3), f.orig().l3);

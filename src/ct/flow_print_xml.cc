@@ -176,6 +176,8 @@ std::string_view flow_open(MsgKind kind) {
 
 }  // namespace
 
+bool put_xml_when(OutBuf& out, uint64_t now_ns) { return put_when(out, now_ns); }
+
 void print_xml(OutBuf& out, const Flow& f, const PrintOpts& o, MsgKind kind, uint64_t now_ns) {
   out.put(flow_open(kind));
   put_tuple(out, f, kDirOrig);
