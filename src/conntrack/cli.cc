@@ -682,7 +682,11 @@ void finish(Parser& p) {
   if ((cli.options & kOptAnyNat) && (cli.options & (kOptSrcNat | kOptDstNat)))
     exit_error(kParameterProblem, "cannot specify `--src-nat' or `--dst-nat' with `--any-nat'");
   int partial;
-  if (!opt_check(cli.options, kOptNames, main_matrix_row(bit), kAddrPairs, &partial)) {
+  uint32_t checked = cli.options;
+  // `-o json` is ours, and -S and -C take it (and no other -o value).
+  bool counts = bit == kCtCount || bit == kExpCount || bit == kCtStats || bit == kExpStats;
+  if (counts && cli.output == kOutJson) checked &= ~kOptOutput;
+  if (!opt_check(checked, kOptNames, main_matrix_row(bit), kAddrPairs, &partial)) {
     if (partial == 1)
       exit_error(kParameterProblem, "you have to specify `--reply-src' and `--reply-dst'");
     exit_error(kParameterProblem, "you have to specify `--src' and `--dst'");

@@ -25,17 +25,43 @@ constexpr const char* kCtStatNames[CTA_STATS_MAX_ + 1] = {
 constexpr const char* kExpStatNames[CTA_STATS_EXP_MAX_ + 1] = {
     nullptr, "expect_new", "expect_create", "expect_delete"};
 
-// printf("cpu=%-4u\t", cpu)
-void put_cpu(base::OutBuf& o, unsigned cpu) {
-  char tmp[24];
-  int n = base::format(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
-  o.put(std::string_view(tmp, static_cast<size_t>(n)));
-}
+// One line of -S output: upstream's "cpu=%-4u\t" and "name=%u " fields,
+// or with -o json (ours) one object per cpu: {"cpu":0,"found":0,...}.
+class CpuLine {
+ public:
+  CpuLine(base::OutBuf& o, bool json, unsigned cpu) : o_(o), json_(json) {
+    if (json_) {
+      o_.put("{\"cpu\":");
+      o_.put_u64(cpu);
+      return;
+    }
+    char tmp[24];
+    int n = base::format(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
+    o_.put(std::string_view(tmp, static_cast<size_t>(n)));
+  }
+  // `suffix` > 0 appends a number to the name (unknownN).
+  void field(std::string_view name, unsigned suffix, uint64_t v) {
+    if (json_) o_.put(",\"");
+    o_.put(name);
+    if (suffix) o_.put_u64(suffix);
+    o_.put(json_ ? "\":" : "=");
+    o_.put_u64(v);
+    if (!json_) o_.put(' ');
+  }
+  void end() {
+    if (json_) o_.put('}');
+    o_.end_line();
+  }
 
-void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, uint16_t max) {
-  base::OutBuf& o = out();
+ private:
+  base::OutBuf& o_;
+  bool json_;
+};
+
+void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, uint16_t max,
+                    bool json) {
   uint16_t cpu = payload.size() >= 4 ? static_cast<uint16_t>(payload[2] << 8 | payload[3]) : 0;
-  put_cpu(o, cpu);
+  CpuLine line(out(), json, cpu);
   nl::Attr tb[CTA_STATS_MAX_ + kUnknownStats + 1];
   uint16_t limit = static_cast<uint16_t>(max + (names == kCtStatNames ? kUnknownStats : 0));
   std::span<const uint8_t> attrs = payload.size() >= 4 ? payload.subspan(4) : payload.subspan(payload.size());
@@ -43,18 +69,13 @@ void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, 
     for (uint16_t i = 1; i <= limit; ++i) {
       uint32_t v;
       if (!tb[i] || !nl::get_u32_be(tb[i], v)) continue;
-      if (i <= max) {
-        o.put(names[i]);
-      } else {
-        o.put("unknown");
-        o.put_u64(i - max);
-      }
-      o.put('=');
-      o.put_u64(v);
-      o.put(' ');
+      if (i <= max)
+        line.field(names[i], 0, v);
+      else
+        line.field("unknown", i - max, v);
     }
   }
-  o.end_line();
+  line.end();
 }
 
 // strtol(s, nullptr, base): leading blanks, sign, digits; saturating.
@@ -70,7 +91,7 @@ long c_strtol(std::string_view s, unsigned base) {
 
 // /proc/net/stat/nf_conntrack: a header line of names, then one line of
 // hex values per cpu.  Printed in the same layout as the netlink answer.
-int print_proc_stats() {
+int print_proc_stats(bool json) {
   base::LineReader f("/proc/net/stat/nf_conntrack");
   if (!f.ok()) return -1;
   constexpr int kMaxCols = 64;
@@ -90,21 +111,19 @@ int print_proc_stats() {
     int i = 0;
     for (std::string_view t; i < kMaxCols && base::next_field(line, t, ' ');)
       values[i++] = static_cast<unsigned>(c_strtol(t, 16));
-    put_cpu(o, cpu);
-    for (int c = 0; c < ncols; ++c) {
-      o.put(names[c]);
-      o.put('=');
-      o.put_u64(values[c]);
-      o.put(' ');
-    }
-    o.end_line();
+    CpuLine out_line(o, json, cpu);
+    for (int c = 0; c < ncols; ++c) out_line.field(names[c], 0, values[c]);
+    out_line.end();
     ++cpu;
   }
   return cpu == 0 ? -1 : 0;
 }
 
-void put_int_line(int v) {
+// "%d\n", or {"count":N} with -o json.
+void put_int_line(int v, bool json) {
+  if (json) out().put("{\"count\":");
   out().put_i64(v);
+  if (json) out().put('}');
   out().put('\n');
 }
 
@@ -112,6 +131,7 @@ void put_int_line(int v) {
 
 int cmd_stats(Session& s, const Cli& cli) {
   bool exp = cli.table == Table::kExpect;
+  bool json = cli.print.format == ct::OutFormat::kJson;
   nl::MsgBuilder& b = s.request();
   b.begin_nfmsg(exp ? kNfnlSubsysCtnetlinkExp : kNfnlSubsysCtnetlink,
                 exp ? uint8_t{kExpMsgGetStatsCpu} : uint8_t{kCtMsgGetStatsCpu}, kNlmFRequest | kNlmFDump,
@@ -119,18 +139,19 @@ int cmd_stats(Session& s, const Cli& cli) {
   b.end_msg();
   auto fn = [&](const NlMsgHdr&, std::span<const uint8_t> p) {
     if (exp)
-      print_cpu_line(p, kExpStatNames, CTA_STATS_EXP_MAX_);
+      print_cpu_line(p, kExpStatNames, CTA_STATS_EXP_MAX_, json);
     else
-      print_cpu_line(p, kCtStatNames, CTA_STATS_MAX_);
+      print_cpu_line(p, kCtStatNames, CTA_STATS_MAX_, json);
     return int{nl::kCbOk};
   };
   int r = s.talk(fn);
   if (r >= 0) return 0;
-  if (print_proc_stats() < 0) exit_error(kOtherProblem, "Can't open /proc interface");
+  if (print_proc_stats(json) < 0) exit_error(kOtherProblem, "Can't open /proc interface");
   return r;
 }
 
 int cmd_count(Session& s, const Cli& cli) {
+  bool json = cli.print.format == ct::OutFormat::kJson;
   if (cli.table == Table::kExpect) {
     // Expectations have no global counter: count a dump.
     nl::MsgBuilder& b = s.request();
@@ -140,7 +161,7 @@ int cmd_count(Session& s, const Cli& cli) {
     int count = 0;
     auto fn = [&](const NlMsgHdr&, std::span<const uint8_t>) { ++count; return int{nl::kCbOk}; };
     int r = s.talk(fn);
-    put_int_line(count);
+    put_int_line(count, json);
     return r < 0 ? r : 0;
   }
   nl::MsgBuilder& b = s.request();
@@ -151,7 +172,7 @@ int cmd_count(Session& s, const Cli& cli) {
     uint32_t v;
     if (p.size() >= 4 && nl::attr_parse(p.subspan(4), tb, CTA_STATS_GLOBAL_MAX_ENTRIES) &&
         tb[CTA_STATS_GLOBAL_ENTRIES] && nl::get_u32_be(tb[CTA_STATS_GLOBAL_ENTRIES], v)) {
-      put_int_line(static_cast<int>(v));
+      put_int_line(static_cast<int>(v), json);
     }
     // The answer is a single message with no NLMSG_DONE.
     return int{nl::kCbStop};
@@ -169,7 +190,7 @@ int cmd_count(Session& s, const Cli& cli) {
   uint64_t mag;
   bool neg;
   if (base::scan_number(text, 10, mag, neg) == 0) exit_error(kOtherProblem, "Can't read %s", path);
-  put_int_line(static_cast<int>(neg ? 0 - mag : mag));
+  put_int_line(static_cast<int>(neg ? 0 - mag : mag), json);
   return r;
 }
 
