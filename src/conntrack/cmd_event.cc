@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "conntrack/commands.h"
+#include "conntrack/event_bpf.h"
 #include "conntrack/portid_name.h"
 #include "conntrack/process_output.h"
 #include "ct/expect.h"
@@ -177,6 +178,13 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
     ev.set_rcvbuf(kDefaultEventBuffer, true);
   }
   cli_prepare_filter(cli);
+  // Let the kernel drop what -f and -p exclude before it costs buffer
+  // room; the full userspace filter still runs on what passes.
+  if (cli.table != Table::kExpect) {
+    const ct::Filter& f = cli.filter;
+    int proto = f.cmp && f.tmpl.has(ct::F::kOrigL4) ? f.tmpl.orig().l4 : -1;
+    attach_event_bpf(ev.fd(), f.family, proto);
+  }
   struct stat sb;
   if (fstat(ev.fd(), &sb) == 0) st.sock_inode = sb.st_ino;
 
