@@ -9,6 +9,7 @@
 # written: the script re-executes itself in a private mount namespace
 # (unshare -m) where an overlay over /etc adds xtables/connlabel.conf;
 # `ip netns exec` inherits that view.
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/../.." || exit 1
 
 if [[ -z ${CTM_LABELS_INNER:-} ]]; then
@@ -21,7 +22,7 @@ if [[ -z ${CTM_LABELS_INNER:-} ]]; then
       echo "note: cannot overlay /etc: label cases skipped" >&2
       export CTM_NO_LABELS=1
     fi
-    exec "$0"' "$(pwd)/$0" "$TMPL"
+    exec "$0"' "$self" "$TMPL"
   rc=$?
   rm -rf "$TMPL"
   exit $rc
