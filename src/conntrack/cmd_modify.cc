@@ -58,8 +58,10 @@ int cmd_create(Session& s, const Cli& cli, unsigned& counter) {
 namespace {
 
 // Walks a dump and hands every entry the filter accepts to `fn`.  The
-// dump socket is read one datagram at a time, so at most one datagram's
-// entries plus one batch are in memory, whatever the table size.
+// dump is received on a helper thread (a ring of 8 datagrams), so the
+// kernel produces the next entries while this thread's deletes or updates
+// are processed by the kernel on the other socket: memory stays at the
+// ring plus one batch, whatever the table size.
 // With a KernelDumpFilter whose tuple part the kernel refuses, the dump
 // is repeated once without it.
 template <class Fn>
@@ -78,12 +80,12 @@ int for_each_dumped(Session& s, const Cli& cli, ct::KernelDumpFilter* kf, uint8_
     }
     return int{nl::kCbOk};
   };
-  int r = s.talk(cb);
+  int r = s.talk_dump(cb);
   if (fatal < 0) return fatal;
   if (kf && kf->has_tuples && kernel_filter_rejected(r, seen)) {
     kf->has_tuples = false;
     ct::build_ct_dump(s.request(), kCtMsgGet, cli.family, s.sock().next_seq(), kf);
-    r = s.talk(cb);
+    r = s.talk_dump(cb);
     if (fatal < 0) return fatal;
   }
   return r;
