@@ -48,16 +48,6 @@ bool is_ip(uint8_t l3) { return l3 == uapi::kAfInet || l3 == uapi::kAfInet6; }
 
 // ---- text ------------------------------------------------------------------
 
-std::string_view event_tag(MsgKind kind) {
-  switch (kind) {
-    case MsgKind::kNew: return "    [NEW] ";
-    case MsgKind::kUpdate: return " [UPDATE] ";
-    case MsgKind::kDestroy: return "[DESTROY] ";
-    case MsgKind::kList: break;
-  }
-  return {};
-}
-
 void put_num_field(OutBuf& out, std::string_view key, uint64_t v) {
   out.put(key);
   out.put_u64(v);
@@ -117,16 +107,6 @@ void print_text(OutBuf& out, const Expect& e, MsgKind kind) {
 }
 
 // ---- XML -------------------------------------------------------------------
-
-void put_elem(OutBuf& out, std::string_view tag, uint64_t v) {
-  out.put('<');
-  out.put(tag);
-  out.put('>');
-  out.put_u64(v);
-  out.put("</");
-  out.put(tag);
-  out.put('>');
-}
 
 // <src>a</src><dst>b</dst> (empty elements for a non-IP tuple).
 void put_xml_addrs(OutBuf& out, const Flow& f, Dir d) {

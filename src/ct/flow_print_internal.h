@@ -50,6 +50,12 @@ uint64_t text_delta_time(const Flow& f, uint64_t now_ns);
 // Pieces the expectation printer shares with the flow printers.
 // "sport=N dport=N " / "srckey=0x.. dstkey=0x.. " / "type=N code=N id=N ".
 void put_text_l4(base::OutBuf& out, const Flow& f, Dir d);
+// The event type column: "    [NEW] ", " [UPDATE] ", "[DESTROY] "; empty
+// for listings.
+std::string_view event_tag(MsgKind kind);
+// <tag>v</tag>
+void put_elem(base::OutBuf& out, std::string_view tag, uint64_t v);
+void put_elem(base::OutBuf& out, std::string_view tag, std::string_view v);
 // <when>...</when> in local time; false (nothing written) if localtime fails.
 bool put_xml_when(base::OutBuf& out, uint64_t now_ns);
 

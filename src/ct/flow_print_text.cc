@@ -10,16 +10,6 @@ namespace {
 
 using base::OutBuf;
 
-std::string_view event_tag(MsgKind kind) {
-  switch (kind) {
-    case MsgKind::kNew: return "    [NEW] ";
-    case MsgKind::kUpdate: return " [UPDATE] ";
-    case MsgKind::kDestroy: return "[DESTROY] ";
-    case MsgKind::kList: break;
-  }
-  return {};
-}
-
 // printf("%-8s %u ", name, num)
 void put_proto_column(OutBuf& out, std::string_view name, uint8_t num) {
   out.put_padded(name, 8);
@@ -128,6 +118,16 @@ void put_labels(OutBuf& out, const Flow& f, const LabelMap& map) {
 }  // namespace
 
 void put_text_l4(OutBuf& out, const Flow& f, Dir d) { put_l4(out, f, d); }
+
+std::string_view event_tag(MsgKind kind) {
+  switch (kind) {
+    case MsgKind::kNew: return "    [NEW] ";
+    case MsgKind::kUpdate: return " [UPDATE] ";
+    case MsgKind::kDestroy: return "[DESTROY] ";
+    case MsgKind::kList: break;
+  }
+  return {};
+}
 
 void print_text(OutBuf& out, const Flow& f, const PrintOpts& o, MsgKind kind, uint64_t now_ns) {
   out.put(event_tag(kind));

@@ -8,7 +8,6 @@
 #include "ct_uapi.h"
 
 namespace ct::print {
-namespace {
 
 using base::OutBuf;
 
@@ -31,6 +30,10 @@ void put_elem(OutBuf& out, std::string_view tag, std::string_view v) {
   out.put(tag);
   out.put('>');
 }
+
+namespace {
+
+using base::OutBuf;
 
 // <layerN protonum="num" protoname="name">
 void put_layer_open(OutBuf& out, char n, uint8_t num, std::string_view name) {
