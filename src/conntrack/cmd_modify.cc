@@ -40,13 +40,8 @@ int cmd_create(Session& s, const Cli& cli, unsigned& counter) {
   uint16_t flags = kNlmFCreate | kNlmFAck | (cli.cmd == Cmd::kCreate ? kNlmFExcl : 0);
   nl::MsgBuilder& b = s.request();
   b.begin_nfmsg(kNfnlSubsysCtnetlink, kCtMsgNew, kNlmFRequest | flags, s.sock().next_seq(), cli.family);
-  for (ct::Dir d : {ct::kDirOrig, ct::kDirRepl, ct::kDirMaster}) {
-    bool given = false;
-    for (F base : {F::kOrigL3, F::kOrigSrc, F::kOrigDst, F::kOrigL4, F::kOrigPortSrc, F::kOrigPortDst,
-                   F::kOrigIcmpType, F::kOrigIcmpCode, F::kOrigIcmpId, F::kOrigZone})
-      given = given || t.has(ct::tuple_field(d, base));
-    if (given) ct::put_tuple(b, t, d);
-  }
+  for (ct::Dir d : {ct::kDirOrig, ct::kDirRepl, ct::kDirMaster})
+    if (ct::tuple_given(t, d)) ct::put_tuple(b, t, d);
   ct::put_flow_meta(b, t);
   b.end_msg();
   auto fn = [](const NlMsgHdr&, std::span<const uint8_t>) { return int{nl::kCbOk}; };

@@ -118,20 +118,6 @@ void put_xml_addrs(OutBuf& out, const Flow& f, Dir d) {
   out.put("</dst>");
 }
 
-void put_xml_l4(OutBuf& out, const Flow& f, Dir d) {
-  uint8_t proto = l4(f, d);
-  if (l4_has_ports(proto)) {
-    put_elem(out, "sport", sport(f, d));
-    put_elem(out, "dport", dport(f, d));
-  } else if (proto == uapi::kIpprotoGre) {
-    out.put("<srckey>0x");
-    out.put_hex(sport(f, d));
-    out.put("</srckey><dstkey>0x");
-    out.put_hex(dport(f, d));
-    out.put("</dstkey>");
-  }
-}
-
 constexpr struct {
   std::string_view open, close;
   Dir slot;

@@ -110,14 +110,14 @@ bool put_seq_adj(nl::MsgBuilder& b, const Flow& f, int dir) {
   return b.ok();
 }
 
+}  // namespace
+
 bool tuple_given(const Flow& f, Dir d) {
   for (F base : {F::kOrigL3, F::kOrigSrc, F::kOrigDst, F::kOrigL4, F::kOrigPortSrc,
                  F::kOrigPortDst, F::kOrigIcmpType, F::kOrigIcmpCode, F::kOrigIcmpId, F::kOrigZone})
     if (f.has(tuple_field(d, base))) return true;
   return false;
 }
-
-}  // namespace
 
 bool put_tuple(nl::MsgBuilder& b, const Flow& f, Dir d) {
   const Tuple& t = f.tuple[d];

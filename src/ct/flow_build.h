@@ -12,6 +12,10 @@ namespace ct {
 // always written (zero when not given), as upstream does.
 bool put_tuple(nl::MsgBuilder& b, const Flow& f, Dir d);
 
+// Whether the request carries tuple `d` (any of its fields was given),
+// as libnetfilter_conntrack decides it.
+bool tuple_given(const Flow& f, Dir d);
+
 // Everything of a create/update request after the tuples: status,
 // timeout, mark, zone, protoinfo, NAT, labels, secmark.
 bool put_flow_meta(nl::MsgBuilder& b, const Flow& f);

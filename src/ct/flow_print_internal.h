@@ -56,6 +56,8 @@ std::string_view event_tag(MsgKind kind);
 // <tag>v</tag>
 void put_elem(base::OutBuf& out, std::string_view tag, uint64_t v);
 void put_elem(base::OutBuf& out, std::string_view tag, std::string_view v);
+// <sport>/<dport> or <srckey>/<dstkey> of tuple d (nothing for others).
+void put_xml_l4(base::OutBuf& out, const Flow& f, Dir d);
 // <when>...</when> in local time; false (nothing written) if localtime fails.
 bool put_xml_when(base::OutBuf& out, uint64_t now_ns);
 

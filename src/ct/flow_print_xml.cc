@@ -31,6 +31,20 @@ void put_elem(OutBuf& out, std::string_view tag, std::string_view v) {
   out.put('>');
 }
 
+void put_xml_l4(OutBuf& out, const Flow& f, Dir d) {
+  uint8_t proto = l4(f, d);
+  if (l4_has_ports(proto)) {
+    put_elem(out, "sport", sport(f, d));
+    put_elem(out, "dport", dport(f, d));
+  } else if (proto == uapi::kIpprotoGre) {
+    out.put("<srckey>0x");
+    out.put_hex(sport(f, d));
+    out.put("</srckey><dstkey>0x");
+    out.put_hex(dport(f, d));
+    out.put("</dstkey>");
+  }
+}
+
 namespace {
 
 using base::OutBuf;
@@ -49,16 +63,7 @@ void put_layer_open(OutBuf& out, char n, uint8_t num, std::string_view name) {
 void put_l4(OutBuf& out, const Flow& f, Dir d) {
   uint8_t proto = l4(f, d);
   put_layer_open(out, '4', proto, l4_name(proto));
-  if (l4_has_ports(proto)) {
-    put_elem(out, "sport", sport(f, d));
-    put_elem(out, "dport", dport(f, d));
-  } else if (proto == uapi::kIpprotoGre) {
-    out.put("<srckey>0x");
-    out.put_hex(sport(f, d));
-    out.put("</srckey><dstkey>0x");
-    out.put_hex(dport(f, d));
-    out.put("</dstkey>");
-  }
+  put_xml_l4(out, f, d);
   out.put("</layer4>");
 }
 
