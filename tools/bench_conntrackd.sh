@@ -1,8 +1,9 @@
 #!/bin/bash
-# conntrackd start-up benchmark: time until the internal cache holds the
-# whole kernel table (the initial dump; both daemons log "initialization
-# completed" right after it) and peak RSS (VmHWM), ours against upstream's
-# 1.4.7 daemon on the same table, alternating (A B B A).
+# conntrackd start-up and -i benchmark: time until the internal cache holds
+# the whole kernel table (the initial dump; both daemons log "initialization
+# completed" right after it), peak RSS (VmHWM), and the time of `conntrackd
+# -i` writing the whole cache to a file, ours against upstream's 1.4.7
+# daemon on the same table, alternating (A B B A).
 #
 #   sudo tools/bench_conntrackd.sh [N]        (default N: 1000000)
 #
@@ -80,7 +81,7 @@ done
 
 # One run: prints "seconds peak_rss_kb entries".
 run_one() {
-  local who=$1 bin t0 t1 i rss n
+  local who=$1 bin t0 t1 i rss n ti0 ti1 lines
   [[ $who == ours ]] && bin=$OURS || bin=$UPSTREAM
   rm -f "$tmp/$who.log" "$tmp/$who.lock" "$tmp/$who.sock"
   t0=$(date +%s.%N)
@@ -94,22 +95,32 @@ run_one() {
   t1=$(date +%s.%N)
   rss=$(awk '/^VmHWM/ {print $2}' "/proc/$DPID/status")
   n=$(nsx "$bin" -C "$tmp/$who.conf" -s | awk -F'\t' '/current active/ {gsub(/ /, "", $NF); print $NF}')
+  # -i: the client (same binary as the daemon) writes the whole cache to a file.
+  ti0=$(date +%s.%N)
+  nsx "$bin" -C "$tmp/$who.conf" -i >"$tmp/$who.dump"
+  ti1=$(date +%s.%N)
+  lines=$(wc -l <"$tmp/$who.dump")
+  rm -f "$tmp/$who.dump"
   kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=""
-  echo "$(echo "$t1 - $t0" | bc) $rss $n"
+  echo "$(echo "$t1 - $t0" | bc) $rss $n $(echo "$ti1 - $ti0" | bc) $lines"
 }
 
-declare -A T R
+declare -A T R I
 order=()
 for ((r = 0; r < ROUNDS; r++)); do
   if ((r % 2 == 0)); then order+=(ours up); else order+=(up ours); fi
 done
 for who in "${order[@]}"; do
-  read -r s rss n < <(run_one "$who")
-  printf '%-4s  %6.2f s  peak RSS %8d kB  entries %s\n' "$who" "$s" "$rss" "$n"
+  read -r s rss n ti lines < <(run_one "$who")
+  printf '%-4s  %6.2f s  peak RSS %8d kB  entries %s  -i %6.2f s (%s lines)\n' \
+    "$who" "$s" "$rss" "$n" "$ti" "$lines"
   T[$who]="${T[$who]:-} $s"
+  I[$who]="${I[$who]:-} $ti"
   R[$who]=$rss
 done
 med() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 to=$(echo "${T[ours]}" | med); tu=$(echo "${T[up]}" | med)
 echo "N=$N  time to full cache: ours $to s, upstream $tu s, ratio $(echo "scale=2; $to / $tu" | bc)"
+io=$(echo "${I[ours]}" | med); iu=$(echo "${I[up]}" | med)
+echo "N=$N  -i dump to a file: ours $io s, upstream $iu s, ratio $(echo "scale=2; $io / $iu" | bc)"
 echo "N=$N  peak RSS: ours ${R[ours]} kB, upstream ${R[up]} kB, ratio $(echo "scale=2; ${R[ours]} / ${R[up]}" | bc)"
