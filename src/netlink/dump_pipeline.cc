@@ -9,20 +9,64 @@
 namespace nl {
 namespace {
 
-constexpr unsigned kRing = 8;
+// Slots shared by all receivers: enough that each of kMaxDumps receivers
+// can be filling one while the walker holds a few.
+constexpr unsigned kRing = 12;
 constexpr size_t kBufSize = 65536;
 
 struct Slot {
   alignas(8) uint8_t data[kBufSize];
-  ssize_t len;  // bytes, or -errno
+  ssize_t len;   // bytes, or -errno
+  uint8_t dump;  // which dump (index into the caller's arrays) it holds
 };
 
+// Free slots are a stack, full ones a FIFO: each receiver pushes its own
+// datagrams in order, so every dump is walked in the order it arrived.
 struct Ring {
-  Socket* sock;
   Slot slots[kRing];
   sem_t free_slots;
   sem_t full_slots;
+  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  uint8_t free_stack[kRing];
+  unsigned nfree = 0;
+  uint8_t fifo[kRing];
+  unsigned head = 0, count = 0;
   std::atomic<bool> abort{false};
+
+  void reset() {
+    for (unsigned i = 0; i < kRing; i++) free_stack[i] = static_cast<uint8_t>(i);
+    nfree = kRing;
+    head = count = 0;
+    abort.store(false);
+  }
+  unsigned take_free() {
+    pthread_mutex_lock(&mu);
+    unsigned i = free_stack[--nfree];
+    pthread_mutex_unlock(&mu);
+    return i;
+  }
+  void give_free(unsigned i) {
+    pthread_mutex_lock(&mu);
+    free_stack[nfree++] = static_cast<uint8_t>(i);
+    pthread_mutex_unlock(&mu);
+    sem_post(&free_slots);
+  }
+  void push_full(unsigned i) {
+    pthread_mutex_lock(&mu);
+    fifo[(head + count) % kRing] = static_cast<uint8_t>(i);
+    count++;
+    pthread_mutex_unlock(&mu);
+    sem_post(&full_slots);
+  }
+  unsigned pop_full() {
+    while (sem_wait(&full_slots) != 0) {}
+    pthread_mutex_lock(&mu);
+    unsigned i = fifo[head];
+    head = (head + 1) % kRing;
+    count--;
+    pthread_mutex_unlock(&mu);
+    return i;
+  }
 };
 
 Ring g_ring;
@@ -45,64 +89,86 @@ bool ends_exchange(const uint8_t* p, size_t len, uint32_t seq, uint32_t portid) 
   return false;
 }
 
-struct ReceiverArgs {
+struct Receiver {
   Ring* ring;
+  Socket* sock;
   uint32_t seq, portid;
+  uint8_t index;
+  bool started;
+  pthread_t th;
 };
-ReceiverArgs g_args;
+Receiver g_recv[kMaxDumps];
 
 void* receiver(void* arg) {
-  ReceiverArgs* a = static_cast<ReceiverArgs*>(arg);
+  Receiver* a = static_cast<Receiver*>(arg);
   Ring& r = *a->ring;
-  for (unsigned i = 0;; i = (i + 1) % kRing) {
+  for (;;) {
     while (sem_wait(&r.free_slots) != 0) {}
+    // An abort wake-up is not a free slot: leave without taking one.
     if (r.abort.load(std::memory_order_acquire)) return nullptr;
+    unsigned i = r.take_free();
     Slot& s = r.slots[i];
-    s.len = r.sock->recv(s.data, sizeof s.data);
+    s.dump = a->index;
+    s.len = a->sock->recv(s.data, sizeof s.data);
     bool last = s.len <= 0 || ends_exchange(s.data, static_cast<size_t>(s.len), a->seq, a->portid);
-    sem_post(&r.full_slots);
+    r.push_full(i);
     if (last) return nullptr;
   }
 }
 
 }  // namespace
 
-int recv_dump_pipelined(Socket& s, RecvState& st, MsgFn fn, void* ctx) {
+int recv_dumps_pipelined(Socket* const* socks, RecvState* sts, unsigned n, MsgFn fn, void* ctx) {
+  if (n == 0) return 0;
+  if (n > kMaxDumps) return -EINVAL;
   Ring& r = g_ring;
-  r.sock = &s;
-  r.abort.store(false);
+  r.reset();
   sem_init(&r.free_slots, 0, kRing);
   sem_init(&r.full_slots, 0, 0);
-  g_args = ReceiverArgs{&r, st.seq, st.portid};
-  pthread_t th;
-  if (pthread_create(&th, nullptr, receiver, &g_args) != 0) {
-    sem_destroy(&r.free_slots);
-    sem_destroy(&r.full_slots);
-    static uint8_t buf[kBufSize];
-    return recv_until_done(s, buf, sizeof buf, st, fn, ctx);
+  unsigned running = 0;
+  for (unsigned d = 0; d < n; d++) {
+    Receiver& rc = g_recv[d];
+    rc = Receiver{&r, socks[d], sts[d].seq, sts[d].portid, static_cast<uint8_t>(d), false, {}};
+    rc.started = pthread_create(&rc.th, nullptr, receiver, &rc) == 0;
+    if (rc.started) running++;
   }
   int result = 0;
-  for (unsigned i = 0;; i = (i + 1) % kRing) {
-    while (sem_wait(&r.full_slots) != 0) {}
+  while (running > 0) {
+    unsigned i = r.pop_full();
     Slot& slot = r.slots[i];
     int w = slot.len < 0 ? static_cast<int>(slot.len)
-                         : walk_datagram({slot.data, static_cast<size_t>(slot.len)}, st, fn, ctx);
-    sem_post(&r.free_slots);
-    if (w <= 0) {
+                         : walk_datagram({slot.data, static_cast<size_t>(slot.len)},
+                                         sts[slot.dump], fn, ctx);
+    r.give_free(i);
+    if (w < 0) {
       result = w;
       break;
     }
+    if (w == 0) running--;  // that dump is complete (or its callback stopped it)
   }
-  // The receiver stops by itself after the last datagram.  If we stopped
-  // early (a callback said stop, or an error), it sees the abort flag the
-  // next time it waits for a slot; a recv it is in meanwhile returns with
-  // the dump's next datagram, which the kernel keeps producing.
+  // Receivers stop by themselves after their last datagram.  After an
+  // error the others see the abort flag the next time they wait for a
+  // slot; a recv one is in meanwhile returns with its dump's next
+  // datagram, which the kernel keeps producing.
   r.abort.store(true, std::memory_order_release);
-  sem_post(&r.free_slots);
-  pthread_join(th, nullptr);
+  for (unsigned d = 0; d < n; d++) sem_post(&r.free_slots);
+  for (unsigned d = 0; d < n; d++)
+    if (g_recv[d].started) pthread_join(g_recv[d].th, nullptr);
   sem_destroy(&r.free_slots);
   sem_destroy(&r.full_slots);
+  // A dump whose thread could not start is received here, after the others.
+  for (unsigned d = 0; d < n && result == 0; d++) {
+    if (g_recv[d].started) continue;
+    static uint8_t buf[kBufSize];
+    int w = recv_until_done(*socks[d], buf, sizeof buf, sts[d], fn, ctx);
+    if (w < 0) result = w;
+  }
   return result;
+}
+
+int recv_dump_pipelined(Socket& s, RecvState& st, MsgFn fn, void* ctx) {
+  Socket* socks[1] = {&s};
+  return recv_dumps_pipelined(socks, &st, 1, fn, ctx);
 }
 
 }  // namespace nl
