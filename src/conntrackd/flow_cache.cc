@@ -201,6 +201,7 @@ CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
   if (f.has(F::kStatus)) { h->status = f.status; h->has |= kHasStatus; }
   if (f.has(F::kTimeout)) { h->timeout = f.timeout; h->has |= kHasTimeout; }
   if (f.has(F::kMark)) { h->mark = f.mark; h->has |= kHasMark; }
+  if (f.has(F::kId)) { h->id = f.id; h->has |= kHasId; }
   if (f.has(F::kTcpState)) { h->l4state = f.tcp_state; h->has |= kHasL4State; }
   if (f.has(F::kSctpState)) { h->l4state = f.sctp_state; h->has |= kHasL4State; }
   if (f.has(F::kDccpState)) { h->l4state = f.dccp_state; h->has |= kHasL4State; }
@@ -357,6 +358,7 @@ void FlowCache::to_flow(uint32_t ref, ct::Flow* out) const {
   if (h->has & kHasStatus) { f.status = h->status; f.set.set(F::kStatus); }
   if (h->has & kHasTimeout) { f.timeout = h->timeout; f.set.set(F::kTimeout); }
   if (h->has & kHasMark) { f.mark = h->mark; f.set.set(F::kMark); }
+  if (h->has & kHasId) { f.id = h->id; f.set.set(F::kId); }
   if (h->has & kHasL4State) {
     if (h->l4 == uapi::kIpprotoTcp) { f.tcp_state = h->l4state; f.set.set(F::kTcpState); }
     else if (h->l4 == uapi::kIpprotoSctp) { f.sctp_state = h->l4state; f.set.set(F::kSctpState); }

@@ -7,12 +7,12 @@
 // sync protocol carries (spec/conntrackd.md §3.4) plus the cache's own
 // bookkeeping, in a compact owned form:
 //
-//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 64
-//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 112
+//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 68
+//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 116
 //
 // computed as sizeof(record) (static_assert'ed below).  A record holds the
 // original and reply tuples (addresses, ports or ICMP type/code/id), zone,
-// L4 proto, status, timeout, mark, TCP state and window scales (or SCTP /
+// L4 proto, status, timeout, mark, kernel id, TCP state and window scales (or SCTP /
 // DCCP state, DCCP role), the object state (NEW/ALIVE/DEAD), creation and
 // last-update times, presence bits, the hash chain link and a link to an
 // optional extension.  Rare, bulky attributes (master tuple, NAT sequence
@@ -50,6 +50,7 @@ enum FlowHas : uint16_t {
   // with zeros, so on a table filled by conntrack -I / a sync peer every
   // flow carries it: kept here rather than in a 128-byte FlowExt.
   kHasSynproxyZero = 1 << 11,
+  kHasId = 1 << 12,
 };
 
 // Fields common to both address sizes, ordered for no padding.
@@ -59,6 +60,7 @@ struct FlowHeader {
   uint32_t status, timeout, mark;
   uint32_t created;     // seconds, the caller's clock ("active since")
   uint32_t lastupdate;  // seconds, the caller's clock
+  uint32_t id;          // the kernel's conntrack id (`-i -x` shows it)
   uint16_t sport, dport;    // orig; ICMP: sport = id, dport = type << 8 | code
   uint16_t rsport, rdport;  // reply, same encoding
   uint16_t zone;
@@ -70,7 +72,7 @@ struct FlowHeader {
   ObjState obj;
   uint8_t family;
 };
-static_assert(sizeof(FlowHeader) == 48);
+static_assert(sizeof(FlowHeader) == 52);
 
 template <unsigned N>
 struct FlowRecord {
@@ -78,8 +80,8 @@ struct FlowRecord {
   uint8_t src[N], dst[N];    // orig tuple
   uint8_t rsrc[N], rdst[N];  // reply tuple
 };
-static_assert(sizeof(FlowRecord<4>) == 64);
-static_assert(sizeof(FlowRecord<16>) == 112);
+static_assert(sizeof(FlowRecord<4>) == 68);
+static_assert(sizeof(FlowRecord<16>) == 116);
 
 // Rare attributes, allocated only when a flow has one of them.
 struct FlowExt {
