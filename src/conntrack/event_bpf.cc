@@ -1,31 +1,16 @@
 #include "conntrack/event_bpf.h"
 
-#include <cerrno>
 #include <cstddef>
-#include <sys/socket.h>
 
 #include "ct_uapi.h"
+#include "netlink/cbpf.h"
 #include "nl_uapi.h"
 
 namespace conntrack {
 namespace {
 
-// Classic BPF, as in <linux/filter.h> (which musl's sysroot lacks).
-struct SockFilter {
-  uint16_t code;
-  uint8_t jt, jf;
-  uint32_t k;
-};
-struct SockFprog {
-  unsigned short len;
-  SockFilter* filter;
-};
-constexpr uint16_t kLdWAbs = 0x20, kLdBAbs = 0x30, kLdBInd = 0x50, kLdImm = 0x00;
-constexpr uint16_t kLdxImm = 0x01, kTax = 0x07, kJeqK = 0x15, kRetK = 0x06;
-constexpr uint32_t kAdOff = static_cast<uint32_t>(-0x1000);
-constexpr uint32_t kAdNlattr = 12, kAdNlattrNest = 16;
-constexpr int kSoAttachFilter = 26;
-constexpr uint32_t kAccept = 0xffffffff, kReject = 0;
+using namespace nl::cbpf;  // opcodes, ancillary offsets, verdicts
+using SockFilter = nl::cbpf::Insn;
 
 // Byte offsets in an event skb: nlmsghdr, then nfgenmsg, then attributes.
 constexpr uint32_t kFamilyOff = sizeof(uapi::NlMsgHdr);
@@ -50,9 +35,7 @@ class Program {
       ins_[i].jt = offset(i, jt_[i], acc, rej);
       ins_[i].jf = offset(i, jf_[i], acc, rej);
     }
-    SockFprog prog{static_cast<unsigned short>(n_), ins_};
-    if (setsockopt(fd, SOL_SOCKET, kSoAttachFilter, &prog, sizeof prog) < 0) return -errno;
-    return 0;
+    return nl::cbpf::attach(fd, ins_, n_);
   }
 
  private:

@@ -70,16 +70,42 @@ struct FilterAddr {
   uint8_t addr[16];
 };
 
+// What upstream's parser also hands to libnetfilter_conntrack's nfct_filter,
+// the kernel (BSF) event filter built for `From Kernelspace`
+// (filter_bpf.h).  nfct_filter keeps its own copy of the sets with its own
+// rules: every valid address is added in order, repeats included, but only
+// the first 127 IPv4 and 20 IPv6 ones (later ones are dropped without a
+// word: __FILTER_ADDR_MAX / __FILTER_IPV6_MAX); protocols are added until
+// 255 additions (__FILTER_L4PROTO_MAX); and a set's logic becomes NEGATIVE
+// for good when an Ignore block of its kind is parsed (conntrackd never
+// sets POSITIVE, the default, and nfct_filter_set_logic refuses a second
+// change).  TCP states need no copy: FilterConfig::tcp_states is the same.
+struct KernelFilterSets {
+  static constexpr unsigned kMaxV4 = 127, kMaxV6 = 20, kMaxProtoAdds = 255;
+  static constexpr unsigned kIpprotoMax = 263;  // glibc's IPPROTO_MAX (mptcp is 262)
+  bool proto_negative = false;
+  bool addr_negative = false;
+  bool state_negative = false;
+  uint16_t proto_adds = 0;
+  uint32_t protos[(kIpprotoMax + 31) / 32] = {};  // bitmap of protocol numbers
+  uint8_t nv4 = 0, nv6 = 0;
+  FilterAddr v4[kMaxV4];
+  FilterAddr v6[kMaxV6];
+
+  bool has_proto(unsigned p) const { return p < kIpprotoMax && ((protos[p >> 5] >> (p & 31)) & 1); }
+};
+
 struct FilterConfig {
   bool from_kernelspace = false;
   bool used = false;  // any item parsed: upstream then builds a kernel filter
   FilterLogic proto_logic = FilterLogic::kUnset;
   FilterLogic addr_logic = FilterLogic::kUnset;
   FilterLogic state_logic = FilterLogic::kUnset;
-  uint32_t protos[8] = {};   // bitmap of IP protocol numbers
+  uint32_t protos[8] = {};   // bitmap of IP protocol numbers below 256
   uint16_t tcp_states = 0;   // bitmap of TCP_CONNTRACK_* values
   uint16_t naddrs = 0;
   FilterAddr addrs[kMaxFilterAddrs];
+  KernelFilterSets kernel;
 
   bool has_proto(uint8_t p) const { return (protos[p >> 5] >> (p & 31)) & 1; }
 };

@@ -1,6 +1,7 @@
 // General { Filter ... { } }: protocol, address and TCP state sets.
 // Upstream fills its userspace filter and a kernel (BSF) filter as it
-// parses; we record the sets and logic and leave both filters to the
+// parses; we record the sets and logic (the kernel filter's own copy in
+// FilterConfig::kernel, see config.h) and leave both filters to the
 // daemon.
 #include <cstdio>
 #include <cstring>
@@ -36,6 +37,17 @@ bool logic_of(const Token& t, FilterLogic* out) {
   return true;
 }
 
+// nfct_filter_add_attr(NFCT_FILTER_SRC_IPV4/6 ...): upstream adds every
+// valid address, repeated or not, until libnetfilter_conntrack's pool is
+// full; the rest are dropped silently.
+void kernel_add_addr(KernelFilterSets& k, const FilterAddr& a) {
+  if (a.family == AF_INET) {
+    if (k.nv4 < KernelFilterSets::kMaxV4) k.v4[k.nv4++] = a;
+  } else if (k.nv6 < KernelFilterSets::kMaxV6) {
+    k.v6[k.nv6++] = a;
+  }
+}
+
 }  // namespace
 
 bool ConfigParser::parse_filter() {
@@ -69,8 +81,15 @@ void ConfigParser::filter_add_proto(std::string_view name) {
          static_cast<int>(name.size()), name.data());
     return;
   }
-  cfg_->filter.protos[p >> 5] |= 1u << (p & 31);
+  // An event's protocol is one byte: 256..262 (mptcp) can never match in
+  // user space, but upstream's kernel filter still compares with them.
+  if (p < 256) cfg_->filter.protos[p >> 5] |= 1u << (p & 31);
   cfg_->filter.used = true;
+  KernelFilterSets& k = cfg_->filter.kernel;
+  if (k.proto_adds < KernelFilterSets::kMaxProtoAdds) {
+    k.protos[p >> 5] |= 1u << (p & 31);
+    k.proto_adds++;
+  }
 }
 
 bool ConfigParser::parse_filter_protocols() {
@@ -87,6 +106,7 @@ bool ConfigParser::parse_filter_protocols() {
     advance();
   }
   cfg_->filter.proto_logic = logic;
+  if (logic == FilterLogic::kIgnore) cfg_->filter.kernel.proto_negative = true;
   cfg_->filter.used = true;
   advance();
   return true;
@@ -127,6 +147,7 @@ void ConfigParser::filter_add_addr(std::string_view text, bool v6) {
   }
   const bool netmask = slash && cidr < maxlen;
   a.prefix = static_cast<uint8_t>(netmask ? cidr : maxlen);
+  kernel_add_addr(f.kernel, a);
   for (unsigned i = 0; i < f.naddrs; i++) {
     const FilterAddr& o = f.addrs[i];
     if (o.family == a.family && o.prefix == a.prefix && std::memcmp(o.addr, a.addr, 16) == 0) {
@@ -164,6 +185,7 @@ bool ConfigParser::parse_filter_addresses() {
     advance();
   }
   cfg_->filter.addr_logic = logic;
+  if (logic == FilterLogic::kIgnore) cfg_->filter.kernel.addr_negative = true;
   cfg_->filter.used = true;
   advance();
   return true;
@@ -190,6 +212,7 @@ bool ConfigParser::parse_filter_states() {
     advance();
   }
   cfg_->filter.state_logic = logic;
+  if (logic == FilterLogic::kIgnore) cfg_->filter.kernel.state_negative = true;
   cfg_->filter.used = true;
   advance();
   return true;

@@ -88,7 +88,8 @@ bool parse_inet4(std::string_view s, uint8_t out[4]);
 // produce one).
 bool parse_inet6(std::string_view s, uint8_t out[16]);
 // getprotobyname() over /etc/protocols (names and aliases, case-sensitive).
-// Returns -1 if not found.
+// Returns -1 if not found or not below IPPROTO_MAX
+// (KernelFilterSets::kIpprotoMax).
 int protocol_by_name(std::string_view name);
 // daemon, local0..local7 -> LOG_* value; -1 if unknown.
 int syslog_facility_by_name(std::string_view name);
@@ -96,10 +97,15 @@ int syslog_facility_by_name(std::string_view name);
 // The userspace helpers upstream ships (src/helpers/*.c), with their
 // transport protocol and policy names: the parser rejects anything else,
 // as upstream's helper_find() does.
+// The userspace helpers upstream ships, with their built-in policy (used
+// when the Type block has no Policy) and private data size (sent to the
+// kernel with `Setup on`).
 struct KnownHelper {
   const char* name;
   uint8_t l4;
   const char* policy;
+  uint32_t expect_max, expect_timeout;
+  uint32_t priv_data_len;
 };
 const KnownHelper* known_helper(std::string_view name, uint8_t l4);
 

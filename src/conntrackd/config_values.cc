@@ -88,7 +88,11 @@ bool parse_inet6(std::string_view s, uint8_t out[16]) {
 
 // /etc/protocols: "name number [aliases...] [# comment]".  Read in 4 KiB
 // blocks with a bounded line buffer; over-long lines are skipped.
+// Numbers up to IPPROTO_MAX - 1 (262, mptcp) are found: upstream's kernel
+// filter takes them.  Larger ones would make upstream write past its
+// bitmaps, so we treat them as unknown.
 int protocol_by_name(std::string_view name) {
+  constexpr int kMax = static_cast<int>(KernelFilterSets::kIpprotoMax);
   int fd = open("/etc/protocols", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   char block[4096], line[512];
@@ -109,10 +113,10 @@ int protocol_by_name(std::string_view name) {
     if (nw < 2) return;
     int num = 0;
     for (char c : words[1]) {
-      if (c < '0' || c > '9' || num > 255) return;
+      if (c < '0' || c > '9' || num > kMax) return;
       num = num * 10 + (c - '0');
     }
-    if (num > 255) return;
+    if (num >= kMax) return;
     for (size_t w = 0; w < nw; w++) {
       if (w == 1) continue;
       if (words[w] == name) {
@@ -151,10 +155,13 @@ int syslog_facility_by_name(std::string_view name) {
 namespace {
 // src/helpers/*.c in upstream: name, transport, the one policy each defines.
 constexpr KnownHelper kHelpers[] = {
-    {"amanda", 17, "amanda"}, {"dhcpv6", 17, "dhcpv6"}, {"ftp", 6, "ftp"},
-    {"mdns", 17, "mdns"},     {"rpc", 6, "rpc"},        {"rpc", 17, "rpc"},
-    {"sane", 6, "sane"},      {"slp", 17, "slp"},       {"ssdp", 17, "ssdp"},
-    {"ssdp", 6, "ssdp"},      {"tftp", 17, "tftp"},     {"tns", 6, "tns"},
+    // name, l4, policy, expect_max, expect_timeout, private data bytes
+    {"amanda", 17, "amanda", 3, 180, 0}, {"dhcpv6", 17, "dhcpv6", 1, 300, 0},
+    {"ftp", 6, "ftp", 1, 300, 24},       {"mdns", 17, "mdns", 8, 30, 0},
+    {"rpc", 6, "rpc", 1, 300, 16},       {"rpc", 17, "rpc", 1, 300, 16},
+    {"sane", 6, "sane", 1, 300, 4},      {"slp", 17, "slp", 8, 16, 0},
+    {"ssdp", 17, "ssdp", 8, 300, 0},     {"ssdp", 6, "ssdp", 8, 300, 0},
+    {"tftp", 17, "tftp", 1, 300, 0},     {"tns", 6, "tns", 1, 300, 1},
 };
 }  // namespace
 

@@ -57,6 +57,12 @@ class DaemonHandler final : public ControlHandler {
   const Config& config() override { return d_.config(); }
   FlowCache& internal() override { return d_.internal(); }
   FlowCache& external() override { return d_.external(); }
+  ExpectCache* exp_internal() override {
+    return d_.expect_enabled() ? &d_.exp_internal() : nullptr;
+  }
+  ExpectCache* exp_external() override {
+    return d_.expect_enabled() ? &d_.exp_external() : nullptr;
+  }
   uint32_t now() override { return Daemon::now(); }
   void fill_stats(StatsView* v) override {
     const Config& cfg = d_.config();
@@ -67,6 +73,12 @@ class DaemonHandler final : public ControlHandler {
     v->external = d_.external_counters();
     v->internal_entries = d_.internal().size();
     v->external_entries = d_.external().size();
+    if (d_.expect_enabled()) {
+      v->exp_internal = d_.exp_internal_counters();
+      v->exp_external = d_.exp_external_counters();
+      v->exp_internal_entries = d_.exp_internal().size();
+      v->exp_external_entries = d_.exp_external().size();
+    }
     v->traffic = d_.traffic();
     v->runtime = d_.runtime();
     if (v->runtime.buffer_size == 0) v->runtime.buffer_size = cfg.netlink_buffer_size;
@@ -82,6 +94,7 @@ class DaemonHandler final : public ControlHandler {
   int flush_kernel(bool ct, bool exp) override { return d_.flush_kernel(ct, exp); }
   int resync_from_kernel(bool ct, bool exp) override { return d_.resync_from_kernel(ct, exp); }
   int flush_caches(bool i, bool e) override { return d_.flush_caches(i, e); }
+  int flush_exp_caches() override { return d_.flush_exp_caches(); }
   int commit_external(bool ct, bool exp) override { return d_.commit_external(ct, exp); }
   int send_bulk() override { return d_.send_bulk(); }
   int request_resync() override { return d_.request_resync(); }

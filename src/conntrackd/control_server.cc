@@ -18,6 +18,7 @@
 
 #include "conntrackd/control_proto.h"
 #include "conntrackd/dump_format.h"
+#include "conntrackd/exp_dump_format.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -295,13 +296,40 @@ void ControlServer::reap(ControlHandler& h, unsigned slot, bool blocking) {
   nkids_--;
 }
 
-void ControlServer::dump(ControlHandler& h, int fd, bool external, bool xml) {
+namespace {
+
+// Upstream's dump_step(): the same options for conntrack and expectation
+// caches.
+DumpOpts dump_opts(ControlHandler& h, bool xml) {
   const Config& cfg = h.config();
   DumpOpts o;
   o.xml = xml;
   o.hide_dead = cfg.sync && cfg.sync_mode() == SyncMode::kFtfw;
   o.now = h.now();
-  FlowCache& cache = external ? h.external() : h.internal();
+  return o;
+}
+
+bool write_dump(int fd, const ControlServer::DumpJob& job) {
+  return job.flows ? dump_cache(fd, *job.flows, job.o) : dump_exp_cache(fd, *job.exps, job.o);
+}
+
+}  // namespace
+
+void ControlServer::dump(ControlHandler& h, int fd, bool external, bool xml) {
+  DumpJob job;
+  job.flows = external ? &h.external() : &h.internal();
+  job.o = dump_opts(h, xml);
+  run_dump(h, fd, job);
+}
+
+void ControlServer::dump_exp(ControlHandler& h, int fd, ExpectCache& cache, bool xml) {
+  DumpJob job;
+  job.exps = &cache;
+  job.o = dump_opts(h, xml);
+  run_dump(h, fd, job);
+}
+
+void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
   unsigned slot = kMaxDumpChildren;
   for (unsigned s = 0; s < kMaxDumpChildren; s++) {
     if (kids_[s].pid == 0) {
@@ -328,7 +356,7 @@ void ControlServer::dump(ControlHandler& h, int fd, bool external, bool xml) {
     if (listen_fd_ >= 0) ::close(listen_fd_);
     if (kill_fd_ >= 0) ::close(kill_fd_);
     set_send_timeout(fd, kDumpSendTimeoutMs);
-    dump_cache(fd, cache, o);
+    write_dump(fd, job);
     _exit(0);
   }
   if (pid < 0) {
@@ -339,7 +367,7 @@ void ControlServer::dump(ControlHandler& h, int fd, bool external, bool xml) {
     m.put('\0');
     h.log(kLogErr, m.view().data());
     set_send_timeout(fd, kReplySendTimeoutMs);
-    dump_cache(fd, cache, o);  // inline, bounded per write
+    write_dump(fd, job);  // inline, bounded per write
     ::close(fd);
     return;
   }
@@ -422,8 +450,23 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
       if (sync) h.flush_caches(false, true);
       break;
     case kReqAllFlushCache:
-      if (sync) h.flush_caches(true, true);
+      if (sync) {
+        h.flush_caches(true, true);
+        if (exp) h.flush_exp_caches();
+      }
       break;
+    // ExpectationSync's caches (sync-mode.c: 40/41 check it, 47/48 dump
+    // caches that are empty without it; ours do not exist then).
+    case kReqExpDumpInternal:
+    case kReqExpDumpIntXml:
+    case kReqExpDumpExternal:
+    case kReqExpDumpExtXml: {
+      const bool ext = code == kReqExpDumpExternal || code == kReqExpDumpExtXml;
+      ExpectCache* c = ext ? h.exp_external() : h.exp_internal();
+      if (!sync || !exp || !c) break;
+      dump_exp(h, fd, *c, code == kReqExpDumpIntXml || code == kReqExpDumpExtXml);
+      return;  // dump_exp() owns fd
+    }
     // Sync mode only (stats mode answers nothing).
     case kReqCommit: if (sync) h.commit_external(true, false); break;
     case kReqExpCommit: if (sync && exp) h.commit_external(false, true); break;
@@ -431,7 +474,7 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
     case kReqSendBulk: if (sync) h.send_bulk(); break;
     case kReqRequestDump: if (sync) h.request_resync(); break;
     case kReqResetTimers: if (sync) h.arm_purge_timer(); break;
-    default: break;  // expectation dumps (no expectation caches), 27
+    default: break;  // 27 (unused upstream)
   }
   ::close(fd);
 }

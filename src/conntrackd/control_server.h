@@ -41,6 +41,8 @@
 
 #include "base/out_buf.h"
 #include "conntrackd/config.h"
+#include "conntrackd/dump_format.h"
+#include "conntrackd/expect_cache.h"
 #include "conntrackd/flow_cache.h"
 #include "conntrackd/stats_format.h"
 
@@ -56,6 +58,9 @@ class ControlHandler {
   virtual const Config& config() = 0;
   virtual FlowCache& internal() = 0;
   virtual FlowCache& external() = 0;
+  // ExpectationSync's caches (-i/-e expect), or nullptr when it is off.
+  virtual ExpectCache* exp_internal() { return nullptr; }
+  virtual ExpectCache* exp_external() { return nullptr; }
   virtual uint32_t now() = 0;  // the clock of FlowHeader::created
   // Counters for a statistics reply (the server adds its own children to
   // v->procs afterwards).
@@ -65,6 +70,8 @@ class ControlHandler {
   virtual int flush_kernel(bool ct, bool exp) = 0;
   virtual int resync_from_kernel(bool ct, bool exp) = 0;
   virtual int flush_caches(bool internal, bool external) = 0;
+  // -f (code 45) also empties the expectation caches (ExpectationSync).
+  virtual int flush_exp_caches() { return 0; }
   virtual int commit_external(bool ct, bool exp) = 0;
   virtual int send_bulk() = 0;
   virtual int request_resync() = 0;
@@ -105,6 +112,14 @@ class ControlServer {
   // from it (tests; also the inline path).  Closes `fd` unless kept.
   void serve(ControlHandler& h, int fd, int code);
 
+  // What a dump child writes (-i, -e, -i expect, -e expect): one cache,
+  // conntrack or expectation, with its options.
+  struct DumpJob {
+    FlowCache* flows = nullptr;
+    ExpectCache* exps = nullptr;
+    DumpOpts o;
+  };
+
   unsigned pending() const { return npending_; }
   unsigned children() const { return nkids_; }
 
@@ -128,6 +143,8 @@ class ControlServer {
   void rearm_timer();
   void reap(ControlHandler& h, unsigned slot, bool blocking);
   void dump(ControlHandler& h, int fd, bool external, bool xml);
+  void dump_exp(ControlHandler& h, int fd, ExpectCache& cache, bool xml);
+  void run_dump(ControlHandler& h, int fd, const DumpJob& job);
   void write_stats(ControlHandler& h, int fd, int code);
 
   int listen_fd_ = -1;

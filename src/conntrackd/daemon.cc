@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "conntrackd/cthelper_setup.h"
 #include "conntrackd/event_loop.h"
 #include "conntrackd/kernel_sync.h"
 #include "conntrackd/lockfile.h"
@@ -80,9 +81,17 @@ int Daemon::flush_kernel(bool ct, bool exp) {
     log(kLogNotice, "flushing kernel conntrack table");
     r = impl_ ? impl_->ks.flush_kernel() : -ENOTCONN;
   }
-  if (exp && cfg_.expect_sync) {
+  if (exp && expect_enabled()) {
     rt_.flush_kernel++;
-    log(kLogNotice, "flushing kernel expect table");  // no expectation support yet
+    log(kLogNotice, "flushing kernel expect table");
+    // Upstream forks one exclusive "flush" child per request kind; for -F
+    // (both) the conntrack child is still registered when the expectation
+    // one is asked for, so that fork is refused and only the conntrack
+    // flush runs (expectations then die with their masters).
+    if (!ct) {
+      int e = impl_ ? impl_->ks.flush_kernel_expect() : -ENOTCONN;
+      if (r == 0) r = e;
+    }
   }
   return r;
 }
@@ -97,14 +106,40 @@ int Daemon::resync_from_kernel(bool ct, bool exp) {
       r = impl_ ? impl_->ks.resync(false) : -ENOTCONN;
     }
   }
-  if (exp && cfg_.expect_sync) log(kLogNotice, "resync with master expect table");
+  if (exp && expect_enabled()) {
+    if (cfg_.internal_cache_disable) {
+      log(kLogNotice, "resync is unsupported in this mode");
+    } else {
+      rt_.resync_kernel++;
+      log(kLogNotice, "resync with master expect table");
+      int e = impl_ ? impl_->ks.resync_expect() : -ENOTCONN;
+      if (r == 0) r = e;
+    }
+  }
   return r;
 }
 
 int Daemon::flush_caches(bool internal, bool external) {
-  log(kLogNotice, "flushing caches");
-  if (internal) internal_.clear();
-  if (external) external_.clear();
+  if (stats_mode() || internal == external) log(kLogNotice, "flushing caches");
+  else log(kLogNotice, internal ? "flushing internal cache" : "flushing external cache");
+  // upstream cache_flush(): every entry removed counts as destroyed.
+  if (internal) {
+    icnt_.destroyed += internal_.size();
+    internal_.clear();
+  }
+  if (external) {
+    ecnt_.destroyed += external_.size();
+    external_.clear();
+  }
+  return 0;
+}
+
+int Daemon::flush_exp_caches() {
+  if (!expect_enabled()) return 0;
+  exp_icnt_.destroyed += exp_internal_.size();
+  exp_internal_.clear();
+  exp_ecnt_.destroyed += exp_external_.size();
+  exp_external_.clear();
   return 0;
 }
 
@@ -112,13 +147,17 @@ int Daemon::commit_external(bool ct, bool exp) {
   if (ct && exp) log(kLogNotice, "committing all external caches");
   else if (ct) log(kLogNotice, "committing conntrack cache");
   else if (exp) log(kLogNotice, "committing expectation cache");
-  if (!ct) return 0;
-  // No sync channels yet: the external cache is empty, nothing to commit.
+  if (!ct && !exp) return 0;
+  // No sync channels yet: the external caches are empty, nothing to
+  // commit.  -c (both) reports the conntrack pass only: upstream runs the
+  // expectation pass from the asynchronous continuation, which a commit
+  // finished in one step never reaches.
   timeval a, b, d;
   gettimeofday(&a, nullptr);
   gettimeofday(&b, nullptr);
   timersub(&b, &a, &d);
-  log(kLogNotice, "Committed %u new entries", 0u);
+  if (ct) log(kLogNotice, "Committed %u new entries", 0u);
+  else log(kLogNotice, "Committed %u new expectations", 0u);
   log(kLogNotice, "commit has taken %lu.%06lu seconds", static_cast<unsigned long>(d.tv_sec),
       static_cast<unsigned long>(d.tv_usec));
   return 0;
@@ -172,6 +211,32 @@ void null_stdio() {
 
 }  // namespace
 
+// upstream ctnl_init(): the mode's caches, the initial dump and the
+// kernel sockets.  0 or -1 (logged).
+int Daemon::start_ctnl() {
+  if (!cfg_.sync && !cfg_.stats)
+    log(kLogWarning, "No running mode specified. Defaulting to statistics mode.");
+  if (!internal_.init(cfg_.hashsize, cfg_.hashlimit) ||
+      (!stats_mode() && !external_.init(cfg_.hashsize, cfg_.hashlimit))) {
+    log(kLogErr, stats_mode() ? "can't allocate memory for the external cache"
+                              : "can't allocate memory for the internal cache");
+    log(kLogErr, "initialization failed");
+    return -1;
+  }
+  // Upstream creates the expectation caches in every sync daemon; they can
+  // only be filled or shown with ExpectationSync, so only then here.
+  if (expect_enabled()) {
+    const bool in_ok = exp_internal_.init(cfg_.hashsize, cfg_.hashlimit);
+    if (!in_ok || !exp_external_.init(cfg_.hashsize, cfg_.hashlimit)) {
+      log(kLogErr, in_ok ? "can't allocate memory for the external cache"
+                         : "can't allocate memory for the internal cache");
+      log(kLogErr, "initialization failed");
+      return -1;
+    }
+  }
+  return impl_->ks.open();
+}
+
 int Daemon::run(const Config& cfg, bool daemonize) {
   cfg_ = cfg;
   impl_ = new DaemonImpl(*this);
@@ -205,16 +270,10 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     return fail();
   }
   im.loop.add(im.ctl.fd(), kTagControl);
-  if (!cfg_.sync && !cfg_.stats)
-    log(kLogWarning, "No running mode specified. Defaulting to statistics mode.");
-  if (!internal_.init(cfg_.hashsize, cfg_.hashlimit) ||
-      (!stats_mode() && !external_.init(cfg_.hashsize, cfg_.hashlimit))) {
-    log(kLogErr, stats_mode() ? "can't allocate memory for the external cache"
-                              : "can't allocate memory for the internal cache");
-    log(kLogErr, "initialization failed");
-    return fail();
-  }
-  if (im.ks.open() < 0) return fail();
+  // A Helper block alone runs no conntrack side (upstream's init()).
+  const bool ctnl = cfg_.sync || cfg_.stats || !cfg_.helper;
+  if (ctnl && start_ctnl() < 0) return fail();
+  if (cfg_.helper && cthelper_start(*this) < 0) return fail();
   if (im.resync_timer.open() < 0 || im.poll_timer.open() < 0 || im.purge_timer.open() < 0 ||
       im.watchdog_timer.open() < 0) {
     log(kLogErr, "can't create file descriptor pool");
@@ -224,9 +283,9 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   im.loop.add(im.poll_timer.fd(), kTagPoll);
   im.loop.add(im.purge_timer.fd(), kTagPurge);
   im.loop.add(im.watchdog_timer.fd(), kTagWatchdog);
-  if (im.ks.poll_mode()) {
+  if (ctnl && im.ks.poll_mode()) {
     im.poll_timer.arm(uint64_t{cfg_.poll_secs} * 1000, uint64_t{cfg_.poll_secs} * 1000);
-  } else {
+  } else if (ctnl) {
     im.loop.add(im.ks.event_fd(), kTagEvents);
   }
   rt_.started = time(nullptr);
@@ -309,12 +368,16 @@ int Daemon::run(const Config& cfg, bool daemonize) {
           im.poll_timer.ack();
           im.ks.resync(true);
           rt_.resync_kernel--;  // upstream's polling does not count as a resync
+          // upstream do_polling_alarm(): expectations are only purged (its
+          // resync handle has no expectation callback, so none are added).
+          if (expect_enabled()) im.ks.purge_expect();
           break;
         case kTagPurge:
           im.purge_timer.ack();
           rt_.flush_kernel++;
           log(kLogNotice, "flushing kernel conntrack table (scheduled)");
           im.ks.flush_kernel();
+          icnt_.destroyed += internal_.size();  // upstream cache_flush()
           internal_.clear();
           break;
         case kTagWatchdog:

@@ -28,6 +28,9 @@
 //     cache; external() is empty; stats_mode() is true.
 //   * Times: FlowHeader::created/lastupdate are CLOCK_MONOTONIC seconds as
 //     returned by Daemon::now(); "active since" = now() - created.
+//   * ExpectationSync (sync mode): exp_internal() / exp_external() are the
+//     expectation caches (expect_cache.h), ready() only when it is on;
+//     the external one stays empty until the sync protocol exists.
 //
 // No virtual functions; nothing here allocates after start-up.
 #pragma once
@@ -37,6 +40,7 @@
 #include <string_view>
 
 #include "conntrackd/config.h"
+#include "conntrackd/expect_cache.h"
 #include "conntrackd/flow_cache.h"
 
 namespace ctd {
@@ -99,6 +103,20 @@ class Daemon {
     ecnt_.total_entries = external_.limit();
     return ecnt_;
   }
+  // ExpectationSync's caches; not ready() when it is off.
+  bool expect_enabled() const { return cfg_.expect_sync && !stats_mode(); }
+  ExpectCache& exp_internal() { return exp_internal_; }
+  ExpectCache& exp_external() { return exp_external_; }
+  const CacheCounters& exp_internal_counters() const {
+    exp_icnt_.active = exp_internal_.size();
+    exp_icnt_.total_entries = exp_internal_.limit();
+    return exp_icnt_;
+  }
+  const CacheCounters& exp_external_counters() const {
+    exp_ecnt_.active = exp_external_.size();
+    exp_ecnt_.total_entries = exp_external_.limit();
+    return exp_ecnt_;
+  }
   const TrafficCounters& traffic() const { return traffic_; }
   const RuntimeCounters& runtime() const { return rt_; }
 
@@ -109,11 +127,18 @@ class Daemon {
   // upstream's notice line ("flushing kernel conntrack table", "resync
   // with master conntrack table", "flushing caches", "committing all
   // external caches", "sending bulk update", "resync requested",
-  // "flushing conntrack table in N secs").  `exp` parts are no-ops: there
-  // are no expectation caches yet.
+  // "flushing conntrack table in N secs").  `exp` parts act only with
+  // ExpectationSync, as upstream's.
   int flush_kernel(bool ct, bool exp);        // -F
   int resync_from_kernel(bool ct, bool exp);  // -R: dump into internal
-  int flush_caches(bool internal, bool external);  // -f
+  // -f: the conntrack caches named; upstream logs "flushing caches" for
+  // both, "flushing internal cache" / "flushing external cache" for one
+  // (stats mode: always "flushing caches").  Flushed entries count as
+  // destroyed, as upstream's cache_flush().
+  int flush_caches(bool internal, bool external);
+  // -f (code 45) also flushes both expectation caches when ExpectationSync
+  // is on; nothing is logged (the conntrack flush logged already).
+  int flush_exp_caches();
   int commit_external(bool ct, bool exp);     // -c (no sync yet: commits 0)
   int send_bulk();                            // -B (no sync yet: logs only)
   int request_resync();                       // -n (no sync yet: logs only)
@@ -136,14 +161,23 @@ class Daemon {
   int run(const Config& cfg, bool daemonize);
   CacheCounters& internal_counters_mut() { return icnt_; }
   CacheCounters& external_counters_mut() { return ecnt_; }
+  CacheCounters& exp_internal_counters_mut() { return exp_icnt_; }
+  CacheCounters& exp_external_counters_mut() { return exp_ecnt_; }
   TrafficCounters& traffic_mut() { return traffic_; }
   RuntimeCounters& runtime_mut() { return rt_; }
   DaemonImpl* impl() { return impl_; }
 
  private:
+  int start_ctnl();
+
+ public:
+
+ private:
   Config cfg_;
   FlowCache internal_, external_;
+  ExpectCache exp_internal_, exp_external_;
   mutable CacheCounters icnt_{}, ecnt_{};
+  mutable CacheCounters exp_icnt_{}, exp_ecnt_{};
   TrafficCounters traffic_{};
   RuntimeCounters rt_{};
   DaemonImpl* impl_ = nullptr;

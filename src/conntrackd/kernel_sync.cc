@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/out_buf.h"
 #include "conntrackd/daemon.h"
+#include "conntrackd/filter_bpf.h"
 #include "ct/dump_request.h"
 #include "ct/flow_build.h"
 #include "ct/flow_parse.h"
@@ -109,11 +110,11 @@ alignas(8) uint8_t g_reqbuf[kReqBufSize];
 alignas(8) uint8_t g_ackbuf[16384];
 constexpr size_t kDumpRcvbuf = 8u << 20;
 
-int send_dump_request(nl::Socket& s, nl::RecvState& st) {
+int send_dump_request(nl::Socket& s, nl::RecvState& st, uint8_t family = 0) {
   alignas(8) uint8_t buf[256];
   nl::MsgBuilder b(buf, sizeof buf);
   uint32_t seq = s.next_seq();
-  if (!ct::build_ct_dump(b, uapi::kCtMsgGet, 0, seq, nullptr)) return -EMSGSIZE;
+  if (!ct::build_ct_dump(b, uapi::kCtMsgGet, family, seq, nullptr)) return -EMSGSIZE;
   st = nl::RecvState{};
   st.seq = seq;
   st.portid = s.portid();
@@ -143,11 +144,19 @@ int KernelSync::open() {
     return -1;
   }
   dump_.set_rcvbuf(kDumpRcvbuf, true);
+  // Optional: without it every dump is one AF_UNSPEC dump.
+  if (dump6_.open(0) == 0) dump6_.set_rcvbuf(kDumpRcvbuf, true);
   if (resync(false) < 0) {
     d_.log(kLogErr, "can't get kernel conntrack table");
     return -1;
   }
   rt.resync_kernel = 0;  // the initial populate is not a resync
+  // upstream ctnl_init(): the expectation table right after the conntrack
+  // one, so that masters are cached before their expectations.
+  if (c.expect_sync && !d_.stats_mode() && exp_.dump(dump_) < 0) {
+    d_.log(kLogErr, "can't get kernel expect table");
+    return -1;
+  }
   r = req_.open(0);
   if (r < 0) {
     d_.log(kLogErr, "cannot open flusher handler");
@@ -159,8 +168,10 @@ int KernelSync::open() {
     d_.log(kLogNotice, "running in polling mode");
     return 0;
   }
-  // The legacy group bitmask: NEW=1, UPDATE=2, DESTROY=4.
-  r = ev_.open(7);
+  // The legacy group bitmask: NEW=1, UPDATE=2, DESTROY=4, and with
+  // ExpectationSync (upstream: subsystem NONE) EXP_NEW=8, EXP_UPDATE=16,
+  // EXP_DESTROY=32 on the same socket.
+  r = ev_.open(c.expect_events && !d_.stats_mode() ? 0x3f : 7);
   if (r < 0) {
     d_.log(kLogErr, "can't open netlink handler: %s", strerror(-r));
     d_.log(kLogErr, "no ctnetlink kernel support?");
@@ -171,7 +182,17 @@ int KernelSync::open() {
     ev_.set_opt(uapi::kNetlinkNoEnobufs, 1);
     d_.log(kLogNotice, "reliable ctnetlink event delivery is ENABLED.");
   }
-  if (c.filter.used) d_.log(kLogNotice, "using user-space event filtering");
+  if (c.filter.used) {
+    // upstream nl_init_event_handler(): a program that does not attach is
+    // logged and then ignored; events still skip the userspace check.
+    if (c.filter.from_kernelspace) {
+      r = filter_bpf_attach(ev_.fd(), c.filter);
+      if (r < 0) d_.log(kLogErr, "cannot set event filtering: %s", strerror(-r));
+      d_.log(kLogNotice, "using kernel-space event filtering");
+    } else {
+      d_.log(kLogNotice, "using user-space event filtering");
+    }
+  }
   fcntl(ev_.fd(), F_SETFL, O_NONBLOCK);
   if (c.netlink_buffer_size && c.netlink_buffer_size <= c.netlink_buffer_size_max_grown) {
     // The kernel doubles what it is given (net/core/sock.c).
@@ -189,6 +210,7 @@ int KernelSync::open() {
 void KernelSync::close() {
   ev_.close();
   dump_.close();
+  dump6_.close();
   req_.close();
 }
 
@@ -270,6 +292,11 @@ void KernelSync::upsert(const ct::Flow& f) {
 
 void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   RuntimeCounters& rt = d_.runtime_mut();
+  if ((h.type >> 8) == uapi::kNfnlSubsysCtnetlinkExp && d_.config().expect_sync &&
+      !d_.stats_mode()) {
+    exp_.handle_event(h, p);  // counts it itself
+    return;
+  }
   rt.events_received++;
   if (!is_ct_msg(h)) {
     rt.events_unknown++;
@@ -282,7 +309,10 @@ void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
     rt.events_unknown++;
     return;
   }
-  if (!filter_accepts(d_.config().filter, f)) {
+  // With From Kernelspace the kernel has filtered; only the sanity check
+  // runs here (upstream's ct_filter_conntrack(ct, 0)).
+  const FilterConfig& fc = d_.config().filter;
+  if (!filter_sane(f) || (!fc.from_kernelspace && !filter_check(fc, f))) {
     rt.events_filtered++;
     return;
   }
@@ -333,9 +363,20 @@ int KernelSync::resync(bool purge) {
   FlowCache& c = d_.internal();
   rt.resync_kernel++;
   if (purge) c.for_each([&c](uint32_t ref) { c.set_state(ref, ObjState::kNone); });
-  nl::RecvState st;
-  int r = send_dump_request(dump_, st);
+  // The IPv4 and IPv6 halves of the table are dumped in parallel when a
+  // second socket is open: most of a dump's time is the kernel filling
+  // messages, and two dumps fill them on two cores.
+  nl::Socket* socks[2] = {&dump_, &dump6_};
+  nl::RecvState sts[2];
+  const bool split = dump6_.fd() >= 0;
+  int r = send_dump_request(dump_, sts[0], split ? uapi::kAfInet : 0);
   if (r < 0) return r;
+  unsigned ndumps = 1;
+  bool v6_after = false;  // the IPv6 half could not be requested in parallel
+  if (split) {
+    if (send_dump_request(dump6_, sts[1], uapi::kAfInet6) == 0) ndumps = 2;
+    else v6_after = true;
+  }
   const bool stats = d_.stats_mode();
   const FilterConfig& fc = d_.config().filter;
   auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
@@ -354,9 +395,13 @@ int KernelSync::resync(bool purge) {
     upsert(f);
     return nl::kCbOk;
   };
-  r = nl::recv_dump_pipelined(dump_, st, fn);
+  r = nl::recv_dumps_pipelined(socks, sts, ndumps, fn);
+  if (r == 0 && v6_after) {
+    r = send_dump_request(dump_, sts[1], uapi::kAfInet6);
+    if (r == 0) r = nl::recv_dump_pipelined(dump_, sts[1], fn);
+  }
   if (r < 0) return r;
-  if (purge && !st.dump_intr) {
+  if (purge && !sts[0].dump_intr && !sts[1].dump_intr) {
     CacheCounters& k = d_.internal_counters_mut();
     ct::Flow& f = scratch_;
     c.for_each([&](uint32_t ref) {

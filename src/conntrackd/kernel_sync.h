@@ -13,14 +13,17 @@
 // resync; we mark every entry before the resync dump and drop the ones the
 // dump did not return (one dump instead of N requests; the same result).
 //
-// Filter: the General Filter block is applied in user space to events and
-// dumps (upstream's src/filter.c semantics).  With `From Kernelspace`
-// upstream also attaches a BPF program to the event socket
-// (nfct_filter_attach); we do not, so the user-space check always runs.
+// Filter: the General Filter block is applied in user space to dumps
+// (populate, resync, -R, selective flush) and, by default, to events
+// (upstream's src/filter.c semantics).  With `From Kernelspace` the event
+// socket instead gets upstream's classic BPF program (filter_bpf.h, whose
+// rules differ from the userspace ones) and events only go through the
+// sanity check here, as upstream's do.
 #pragma once
 #include <cstdint>
 
 #include "conntrackd/config.h"
+#include "conntrackd/kernel_expect.h"
 #include "ct/flow.h"
 #include "netlink/socket.h"
 #include "nl_uapi.h"
@@ -43,7 +46,7 @@ inline bool filter_accepts(const FilterConfig& fc, const ct::Flow& f) {
 
 class KernelSync {
  public:
-  explicit KernelSync(Daemon& d) : d_(d) {}
+  explicit KernelSync(Daemon& d) : d_(d), exp_(d) {}
   KernelSync(const KernelSync&) = delete;
   KernelSync& operator=(const KernelSync&) = delete;
 
@@ -74,6 +77,14 @@ class KernelSync {
   // else each entry that passes the filter (upstream's selective flush).
   int flush_kernel();
 
+  // ExpectationSync (kernel_expect.h): -R expect re-dumps the expectation
+  // table into the internal expectation cache; -F expect flushes the
+  // kernel's expectation table.  0 or -errno.
+  int resync_expect() { return exp_.dump(dump_); }
+  int flush_kernel_expect() { return exp_.flush(req_); }
+  // PollSecs: drops the expectations the kernel no longer has.
+  int purge_expect() { return exp_.purge(dump_); }
+
   // Event processing, exposed for tests: one ctnetlink message.
   void handle_event(const uapi::NlMsgHdr& h, std::span<const uint8_t> payload);
 
@@ -83,11 +94,12 @@ class KernelSync {
   void grow_buffer();
 
   Daemon& d_;
-  nl::Socket ev_, dump_, req_;
+  nl::Socket ev_, dump_, dump6_, req_;  // dump6_: the parallel IPv6 half
   bool poll_mode_ = false;
   bool resync_wanted_ = false;
   bool grow_warned_ = false;
   ct::Flow scratch_;
+  ExpectKernel exp_;
 };
 
 }  // namespace ctd

@@ -69,8 +69,10 @@ start_daemon() {
   wait_for test -S "$T/ctd.sock"
 }
 
-# Two flows before the start (initial dump), one filtered out.
+# Three flows before the start (initial dump: the IPv4 and IPv6 halves are
+# dumped in parallel), one filtered out.
 nsx "$CT" -I -p udp -s 192.0.2.1 -d 198.51.100.1 --sport 1000 --dport 53 -t 300 2>/dev/null
+nsx "$CT" -I -p udp -s 2001:db8::1 -d 2001:db8::2 --sport 1000 --dport 53 -t 300 2>/dev/null
 nsx "$CT" -I -p udp -s 10.66.1.1 -d 198.51.100.1 --sport 1000 --dport 53 -t 300 2>/dev/null
 
 start_daemon; rc=$?
@@ -81,13 +83,14 @@ check "log line format" wait_for grep -qE '^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]
 
 # Events: a flow created while running.
 nsx "$CT" -I -p tcp -s 192.0.2.2 -d 198.51.100.2 --sport 40000 --dport 80 --state ESTABLISHED -u ASSURED -t 300 2>/dev/null
-has_flows() { [[ $(ctd -i 2>/dev/null | grep -c 'active since') == 2 ]]; }
+has_flows() { [[ $(ctd -i 2>/dev/null | grep -c 'active since') == 3 ]]; }
 check "-i shows dumped + event flows (filtered one absent)" wait_for has_flows
 ctd -i >"$T/i.txt" 2>&1
 check "-i line format" grep -q '^tcp      6 ESTABLISHED src=192.0.2.2 dst=198.51.100.2 sport=40000 dport=80 \[UNREPLIED\] src=198.51.100.2 dst=192.0.2.2 sport=80 dport=40000 \[ASSURED\] mark=0 \[active since [0-9]*s\]$' "$T/i.txt"
 check "filtered address not cached" bash -c "! grep -q 10.66.1.1 '$T/i.txt'"
+check "-i shows the dumped IPv6 flow" grep -q '^udp      17 src=2001:db8::1 dst=2001:db8::2 sport=1000 dport=53 \[UNREPLIED\] src=2001:db8::2 dst=2001:db8::1 sport=53 dport=1000 mark=0 \[active since [0-9]*s\]$' "$T/i.txt"
 ctd -s >"$T/s.txt" 2>&1
-check "-s shows 2 active" grep -qP '^current active connections:\t +2$' "$T/s.txt"
+check "-s shows 3 active" grep -qP '^current active connections:\t +3$' "$T/s.txt"
 
 # Stats mode: a destroyed flow is logged.
 nsx "$CT" -D -p tcp -s 192.0.2.2 >/dev/null 2>&1
