@@ -329,32 +329,69 @@ void ControlServer::dump_exp(ControlHandler& h, int fd, ExpectCache& cache, bool
   run_dump(h, fd, job);
 }
 
-void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
-  unsigned slot = kMaxDumpChildren;
-  for (unsigned s = 0; s < kMaxDumpChildren; s++) {
-    if (kids_[s].pid == 0) {
-      slot = s;
-      break;
-    }
+int ControlServer::free_child_slot() const {
+  for (unsigned s = 0; s < kMaxDumpChildren; s++)
+    if (kids_[s].pid == 0) return static_cast<int>(s);
+  return -1;
+}
+
+// In a fresh child: drop the daemon's signal handlers (a SIGTERM must not
+// run its shutdown path here) and every control fd but `keep_fd`.
+void ControlServer::close_in_child(int keep_fd) {
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGPIPE, SIG_IGN);
+  for (unsigned s = 0; s < kMaxPending; s++) {
+    if (pend_[s].fd >= 0 && pend_[s].fd != keep_fd) ::close(pend_[s].fd);
   }
-  if (slot == kMaxDumpChildren) {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  if (kill_fd_ >= 0) ::close(kill_fd_);
+}
+
+void ControlServer::adopt_child(unsigned slot, pid_t pid, const char* type) {
+  Child& c = kids_[slot];
+  c.pid = pid;
+  c.type = type;
+  c.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  nkids_++;
+  if (c.pidfd >= 0) {
+    fcntl(c.pidfd, F_SETFD, FD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag(kTagChild, slot);
+    if (epoll_ctl(ep_, EPOLL_CTL_ADD, c.pidfd, &ev) < 0) close_fd(&c.pidfd);
+  }
+  if (c.pidfd < 0) rearm_timer();
+}
+
+int ControlServer::spawn(const char* type, bool exclusive) {
+  if (exclusive) {
+    for (unsigned s = 0; s < kMaxDumpChildren; s++)
+      if (kids_[s].pid > 0 && std::strcmp(kids_[s].type, type) == 0) return kSpawnRefused;
+  }
+  int slot = free_child_slot();
+  if (slot < 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close_in_child(-1);
+    return 0;
+  }
+  if (pid < 0) return -1;
+  adopt_child(static_cast<unsigned>(slot), pid, type);
+  return pid;
+}
+
+void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
+  int slot = free_child_slot();
+  if (slot < 0) {
     h.log(kLogWarning, "too many dump processes running, request refused");
     ::close(fd);
     return;
   }
   pid_t pid = fork();
   if (pid == 0) {
-    // The child: write the snapshot, nothing else.  Drop the daemon's
-    // signal handlers (a SIGTERM must not run its shutdown path here) and
-    // every control fd but this client's.
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
-    for (unsigned s = 0; s < kMaxPending; s++) {
-      if (pend_[s].fd >= 0) ::close(pend_[s].fd);
-    }
-    if (listen_fd_ >= 0) ::close(listen_fd_);
-    if (kill_fd_ >= 0) ::close(kill_fd_);
+    // The child: write the snapshot, nothing else.
+    close_in_child(fd);
     set_send_timeout(fd, kDumpSendTimeoutMs);
     write_dump(fd, job);
     _exit(0);
@@ -372,18 +409,7 @@ void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
     return;
   }
   ::close(fd);
-  Child& c = kids_[slot];
-  c.pid = pid;
-  c.pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  nkids_++;
-  if (c.pidfd >= 0) {
-    fcntl(c.pidfd, F_SETFD, FD_CLOEXEC);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = tag(kTagChild, slot);
-    if (epoll_ctl(ep_, EPOLL_CTL_ADD, c.pidfd, &ev) < 0) close_fd(&c.pidfd);
-  }
-  if (c.pidfd < 0) rearm_timer();
+  adopt_child(static_cast<unsigned>(slot), pid, "any");
 }
 
 void ControlServer::write_stats(ControlHandler& h, int fd, int code) {
@@ -391,7 +417,7 @@ void ControlServer::write_stats(ControlHandler& h, int fd, int code) {
   v = StatsView{};
   h.fill_stats(&v);
   for (unsigned s = 0; s < kMaxDumpChildren && v.nprocs < kMaxStatsProcesses; s++) {
-    if (kids_[s].pid > 0) v.procs[v.nprocs++] = ProcessInfo{kids_[s].pid, "any"};
+    if (kids_[s].pid > 0) v.procs[v.nprocs++] = ProcessInfo{kids_[s].pid, kids_[s].type};
   }
   char storage[16384];
   base::OutBuf out(fd, storage, sizeof(storage));

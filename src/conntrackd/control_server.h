@@ -123,6 +123,16 @@ class ControlServer {
   unsigned pending() const { return npending_; }
   unsigned children() const { return nkids_; }
 
+  // Forks a worker child that is reaped and listed by -s process like a
+  // dump child, as "PID=N type=<type>" (upstream's fork_process_new():
+  // the kernel flushes run in a "flush" child so the loop keeps reading
+  // the events they cause).  With `exclusive`, refused while a child of
+  // the same type runs.  Returns 0 in the child (which must _exit), the
+  // pid in the parent, kSpawnRefused, or -1 (no free slot, fork failed:
+  // the caller does the work inline).
+  static constexpr int kSpawnRefused = -2;
+  int spawn(const char* type, bool exclusive);
+
  private:
   struct Pending {
     int fd = -1;
@@ -133,6 +143,7 @@ class ControlServer {
   struct Child {
     pid_t pid = 0;
     int pidfd = -1;
+    const char* type = "any";  // static string
   };
 
   int setup_set();
@@ -145,6 +156,9 @@ class ControlServer {
   void dump(ControlHandler& h, int fd, bool external, bool xml);
   void dump_exp(ControlHandler& h, int fd, ExpectCache& cache, bool xml);
   void run_dump(ControlHandler& h, int fd, const DumpJob& job);
+  int free_child_slot() const;
+  void close_in_child(int keep_fd);
+  void adopt_child(unsigned slot, pid_t pid, const char* type);
   void write_stats(ControlHandler& h, int fd, int code);
 
   int listen_fd_ = -1;

@@ -74,24 +74,40 @@ void Daemon::log_flow_line(std::string_view text) {
 
 // ---- actions ---------------------------------------------------------------
 
+// Kernel flushes run in one exclusive "flush" child, as upstream's
+// fork_process_new(CTD_PROC_FLUSH, CTD_PROC_F_EXCL): the loop keeps reading
+// the events a flush causes instead of letting them overflow the event
+// socket.  A second flush while one runs is dropped (after its log line),
+// so for -F (both tables) only the conntrack flush runs and expectations
+// die with their masters, as upstream.  Inline if no child can be made.
+int Daemon::flush_in_child(bool expect) {
+  if (!impl_) return -ENOTCONN;
+  DaemonImpl& im = *impl_;
+  int pid = im.ctl.spawn("flush", true);
+  if (pid == ControlServer::kSpawnRefused) return 0;
+  if (pid == 0) {
+    if (im.ks.detach_for_child() == 0) {
+      if (expect) im.ks.flush_kernel_expect();
+      else im.ks.flush_kernel();
+    }
+    _exit(0);  // upstream's child always exits with success
+  }
+  if (pid > 0) return 0;
+  return expect ? im.ks.flush_kernel_expect() : im.ks.flush_kernel();
+}
+
 int Daemon::flush_kernel(bool ct, bool exp) {
   int r = 0;
   if (ct) {
     rt_.flush_kernel++;
     log(kLogNotice, "flushing kernel conntrack table");
-    r = impl_ ? impl_->ks.flush_kernel() : -ENOTCONN;
+    r = flush_in_child(false);
   }
   if (exp && expect_enabled()) {
     rt_.flush_kernel++;
     log(kLogNotice, "flushing kernel expect table");
-    // Upstream forks one exclusive "flush" child per request kind; for -F
-    // (both) the conntrack child is still registered when the expectation
-    // one is asked for, so that fork is refused and only the conntrack
-    // flush runs (expectations then die with their masters).
-    if (!ct) {
-      int e = impl_ ? impl_->ks.flush_kernel_expect() : -ENOTCONN;
-      if (r == 0) r = e;
-    }
+    int e = flush_in_child(true);
+    if (r == 0) r = e;
   }
   return r;
 }
@@ -376,7 +392,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
           im.purge_timer.ack();
           rt_.flush_kernel++;
           log(kLogNotice, "flushing kernel conntrack table (scheduled)");
-          im.ks.flush_kernel();
+          flush_in_child(false);
           icnt_.destroyed += internal_.size();  // upstream cache_flush()
           internal_.clear();
           break;

@@ -169,6 +169,7 @@ class Daemon {
 
  private:
   int start_ctnl();
+  int flush_in_child(bool expect);
 
  public:
 

@@ -207,6 +207,16 @@ int KernelSync::open() {
   return 0;
 }
 
+int KernelSync::detach_for_child() {
+  ev_.close();
+  dump6_.close();
+  if (dump_.open(0) < 0 || req_.open(0) < 0) return -1;
+  dump_.set_rcvbuf(kDumpRcvbuf, true);
+  req_.set_rcvbuf(1u << 20, true);
+  fcntl(req_.fd(), F_SETFL, O_NONBLOCK);
+  return 0;
+}
+
 void KernelSync::close() {
   ev_.close();
   dump_.close();

@@ -82,6 +82,9 @@ class KernelSync {
   // kernel's expectation table.  0 or -errno.
   int resync_expect() { return exp_.dump(dump_); }
   int flush_kernel_expect() { return exp_.flush(req_); }
+  // In a forked worker: fresh dump and request sockets of its own (the
+  // parent keeps using the inherited ones), the event socket closed.
+  int detach_for_child();
   // PollSecs: drops the expectations the kernel no longer has.
   int purge_expect() { return exp_.purge(dump_); }
 
