@@ -95,7 +95,7 @@ MAN5     := $(wildcard man/*.5)
 .PHONY: all programs clean check unit integration tests install uninstall static-musl
 all: programs
 programs: $(PROGRAMS)
-tests: all $(BUILD)/unit_tests
+tests: all $(BUILD)/unit_tests tools
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
@@ -134,13 +134,14 @@ $(BUILD)/unit_tests: $(UNIT_OBJ) $(UNIT_LIST) $(BUILD)/libconntrack.a $(BUILD)/l
 
 # tests/run_all.sh finds the binaries through these.
 TEST_ENV := BUILD=$(BUILD) BINDIR=$(BINDIR) UNIT_TESTS=$(abspath $(BUILD))/unit_tests \
-            CONNTRACK=$(abspath $(BINDIR))/conntrack CONNTRACKD=$(abspath $(BINDIR))/conntrackd
+            CONNTRACK=$(abspath $(BINDIR))/conntrack CONNTRACKD=$(abspath $(BINDIR))/conntrackd \
+            CT_FILL=$(abspath $(BINDIR))/ct_fill
 
 check: tests
 	@$(TEST_ENV) tests/run_all.sh
 unit: $(BUILD)/unit_tests
 	@$(TEST_ENV) tests/run_all.sh --unit
-integration: all
+integration: all tools
 	@$(TEST_ENV) tests/run_all.sh --integration
 
 install: all

@@ -13,10 +13,11 @@
 # failure if it exits non-zero without printing a FAIL line); a script that
 # prints neither counts once, by its exit status.
 #
-# Environment (`make check` sets the first four):
+# Environment (`make check` sets the first five):
 #   UNIT_TESTS   GoogleTest binary            (default build/unit_tests)
 #   CONNTRACK    our conntrack binary         (default ./conntrack)
 #   CONNTRACKD   our conntrackd binary        (default ./conntrackd)
+#   CT_FILL      tools/ct_fill (load generator some scripts use)
 #   BUILD, BINDIR  the make variables, passed on to the scripts
 #   JOBS         integration scripts run in parallel (default 2)
 #   TEST_TIMEOUT seconds before a script is killed (default 600)

@@ -30,6 +30,7 @@ static_assert(kLogErr == LOG_ERR && kLogWarning == LOG_WARNING && kLogNotice == 
 enum Tag : uint32_t {
   kTagSignal = EventLoop::kTagSignal,
   kTagEvents, kTagControl, kTagResync, kTagPoll, kTagPurge, kTagWatchdog,
+  kTagResyncDump4, kTagResyncDump6,
 };
 
 struct DaemonImpl {
@@ -304,6 +305,10 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   } else if (ctnl) {
     im.loop.add(im.ks.event_fd(), kTagEvents);
   }
+  if (ctnl) {
+    if (im.ks.async_fd(0) >= 0) im.loop.add(im.ks.async_fd(0), kTagResyncDump4);
+    if (im.ks.async_fd(1) >= 0) im.loop.add(im.ks.async_fd(1), kTagResyncDump6);
+  }
   rt_.started = time(nullptr);
   log(kLogNotice, "initialization completed");
 
@@ -378,12 +383,18 @@ int Daemon::run(const Config& cfg, bool daemonize) {
           break;
         case kTagResync:
           im.resync_timer.ack();
-          im.ks.resync(true);
+          im.ks.start_async_resync(true, true);
+          break;
+        case kTagResyncDump4:
+          im.ks.on_async_readable(0);
+          break;
+        case kTagResyncDump6:
+          im.ks.on_async_readable(1);
           break;
         case kTagPoll:
           im.poll_timer.ack();
-          im.ks.resync(true);
-          rt_.resync_kernel--;  // upstream's polling does not count as a resync
+          // upstream's polling does not count as a resync
+          im.ks.start_async_resync(true, false);
           // upstream do_polling_alarm(): expectations are only purged (its
           // resync handle has no expectation callback, so none are added).
           if (expect_enabled()) im.ks.purge_expect();

@@ -146,6 +146,13 @@ int KernelSync::open() {
   dump_.set_rcvbuf(kDumpRcvbuf, true);
   // Optional: without it every dump is one AF_UNSPEC dump.
   if (dump6_.open(0) == 0) dump6_.set_rcvbuf(kDumpRcvbuf, true);
+  // Background resyncs (overrun, polling) have their own pair, read
+  // without blocking from the event loop; without them they run inline.
+  for (nl::Socket& b : bg_) {
+    if (b.open(0) < 0) break;
+    b.set_rcvbuf(kDumpRcvbuf, true);
+    fcntl(b.fd(), F_SETFL, O_NONBLOCK);
+  }
   if (resync(false) < 0) {
     d_.log(kLogErr, "can't get kernel conntrack table");
     return -1;
@@ -210,6 +217,8 @@ int KernelSync::open() {
 int KernelSync::detach_for_child() {
   ev_.close();
   dump6_.close();
+  bg_[0].close();
+  bg_[1].close();
   if (dump_.open(0) < 0 || req_.open(0) < 0) return -1;
   dump_.set_rcvbuf(kDumpRcvbuf, true);
   req_.set_rcvbuf(1u << 20, true);
@@ -221,6 +230,8 @@ void KernelSync::close() {
   ev_.close();
   dump_.close();
   dump6_.close();
+  bg_[0].close();
+  bg_[1].close();
   req_.close();
 }
 
@@ -368,11 +379,54 @@ void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   upsert(f);  // UPDATE: update, or create if missing
 }
 
-int KernelSync::resync(bool purge) {
+// One message of a table dump: upsert the flow if it passes the filter.
+void KernelSync::on_dump_msg(const NlMsgHdr& h, std::span<const uint8_t> p) {
   RuntimeCounters& rt = d_.runtime_mut();
+  if (!is_ct_msg(h) || (h.type & 0xff) != uapi::kCtMsgNew) {
+    rt.dump_unknown++;
+    return;
+  }
+  ct::Flow& f = scratch_;
+  f.clear();
+  if (!ct::flow_parse(p, f)) {
+    rt.dump_unknown++;
+    return;
+  }
+  if (!filter_accepts(d_.config().filter, f)) return;
+  if (d_.stats_mode()) f.set.clear(F::kTimeout);
+  upsert(f);
+}
+
+// Before a purging dump: every entry is unseen until the dump or an event
+// touches it (both set it NEW or ALIVE).
+void KernelSync::mark_unseen() {
   FlowCache& c = d_.internal();
-  rt.resync_kernel++;
-  if (purge) c.for_each([&c](uint32_t ref) { c.set_state(ref, ObjState::kNone); });
+  c.for_each([&c](uint32_t ref) { c.set_state(ref, ObjState::kNone); });
+}
+
+// After it: what is still unseen is gone from the kernel (stats mode logs
+// it as destroyed).
+void KernelSync::sweep_unseen() {
+  FlowCache& c = d_.internal();
+  CacheCounters& k = d_.internal_counters_mut();
+  const bool stats = d_.stats_mode();
+  ct::Flow& f = scratch_;
+  c.for_each([&](uint32_t ref) {
+    if (c.header(ref).obj != ObjState::kNone) return;
+    if (stats) {
+      f.clear();
+      c.to_flow(ref, &f);
+      f.set.clear(F::kTimeout);
+      log_flow(f);
+    }
+    c.erase(ref);
+    k.destroyed++;
+  });
+}
+
+int KernelSync::resync(bool purge) {
+  d_.runtime_mut().resync_kernel++;
+  if (purge) mark_unseen();
   // The IPv4 and IPv6 halves of the table are dumped in parallel when a
   // second socket is open: most of a dump's time is the kernel filling
   // messages, and two dumps fill them on two cores.
@@ -387,22 +441,8 @@ int KernelSync::resync(bool purge) {
     if (send_dump_request(dump6_, sts[1], uapi::kAfInet6) == 0) ndumps = 2;
     else v6_after = true;
   }
-  const bool stats = d_.stats_mode();
-  const FilterConfig& fc = d_.config().filter;
-  auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
-    if (!is_ct_msg(h) || (h.type & 0xff) != uapi::kCtMsgNew) {
-      rt.dump_unknown++;
-      return nl::kCbOk;
-    }
-    ct::Flow& f = scratch_;
-    f.clear();
-    if (!ct::flow_parse(p, f)) {
-      rt.dump_unknown++;
-      return nl::kCbOk;
-    }
-    if (!filter_accepts(fc, f)) return nl::kCbOk;
-    if (stats) f.set.clear(F::kTimeout);
-    upsert(f);
+  auto fn = [this](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    on_dump_msg(h, p);
     return nl::kCbOk;
   };
   r = nl::recv_dumps_pipelined(socks, sts, ndumps, fn);
@@ -411,22 +451,75 @@ int KernelSync::resync(bool purge) {
     if (r == 0) r = nl::recv_dump_pipelined(dump_, sts[1], fn);
   }
   if (r < 0) return r;
-  if (purge && !sts[0].dump_intr && !sts[1].dump_intr) {
-    CacheCounters& k = d_.internal_counters_mut();
-    ct::Flow& f = scratch_;
-    c.for_each([&](uint32_t ref) {
-      if (c.header(ref).obj != ObjState::kNone) return;
-      if (stats) {
-        f.clear();
-        c.to_flow(ref, &f);
-        f.set.clear(F::kTimeout);
-        log_flow(f);
-      }
-      c.erase(ref);
-      k.destroyed++;
-    });
-  }
+  if (purge && !sts[0].dump_intr && !sts[1].dump_intr) sweep_unseen();
   return 0;
+}
+
+// ---- resync in the background (overrun, polling) ----------------------------
+
+int KernelSync::start_async_resync(bool purge, bool count) {
+  if (async_.running) return 0;  // the one under way will do
+  if (bg_[0].fd() < 0) {
+    int r = resync(purge);
+    if (!count) d_.runtime_mut().resync_kernel--;
+    return r;
+  }
+  if (count) d_.runtime_mut().resync_kernel++;
+  if (purge) mark_unseen();
+  async_ = AsyncResync{};
+  async_.purge = purge;
+  const bool split = bg_[1].fd() >= 0;
+  int r = send_dump_request(bg_[0], async_.st[0], split ? uapi::kAfInet : 0);
+  if (r < 0) return r;
+  async_.running = true;
+  async_.pending = 1;
+  if (split) {
+    if (send_dump_request(bg_[1], async_.st[1], uapi::kAfInet6) == 0) {
+      async_.pending = 2;
+      async_.active[1] = true;
+    } else {
+      async_.v6_after = true;
+    }
+  }
+  async_.active[0] = true;
+  return 0;
+}
+
+void KernelSync::on_async_readable(unsigned i) {
+  if (i > 1 || !async_.running || !async_.active[i]) {
+    // Nothing expected here: read and drop whatever it is.
+    if (i <= 1) (void)recv(bg_[i].fd(), g_evbuf, sizeof g_evbuf, MSG_DONTWAIT);
+    return;
+  }
+  auto fn = [this](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    on_dump_msg(h, p);
+    return nl::kCbOk;
+  };
+  // A few datagrams per wake-up: events and clients are served in between.
+  for (int k = 0; k < kAsyncDatagramsPerWakeup; k++) {
+    ssize_t n = recv(bg_[i].fd(), g_evbuf, sizeof g_evbuf, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    int w = n <= 0 ? (n < 0 ? -errno : -EPIPE)
+                   : nl::walk_datagram({g_evbuf, static_cast<size_t>(n)}, async_.st[i], fn);
+    if (w > 0) continue;
+    if (w < 0) async_.failed = true;
+    if (async_.st[i].dump_intr) async_.intr = true;
+    async_.active[i] = false;
+    if (--async_.pending > 0) return;
+    if (async_.v6_after && !async_.failed) {
+      // The IPv6 half could not start in parallel: run it now on socket 0.
+      async_.v6_after = false;
+      if (send_dump_request(bg_[0], async_.st[0], uapi::kAfInet6) == 0) {
+        async_.pending = 1;
+        async_.active[0] = true;
+        return;
+      }
+      async_.failed = true;
+    }
+    async_.running = false;
+    if (async_.purge && !async_.failed && !async_.intr) sweep_unseen();
+    return;
+  }
 }
 
 int KernelSync::flush_kernel() {

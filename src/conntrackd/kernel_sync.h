@@ -2,12 +2,14 @@
 // fill and resynchronise the internal cache, purges, and kernel flushes.
 //
 // Upstream opens five nfct handles (event, dump, resync, get, flush); we
-// need three sockets: events, dumps (populate, resync, -R, and the dump
-// half of a selective flush) and requests (flush / per-entry deletes).
-// Dumps are received synchronously with nl::recv_dump_pipelined (a helper
-// thread receives while this thread parses), so the main loop does not
-// serve events or clients while a dump runs; upstream instead interleaves
-// its resync socket with the other descriptors.
+// have: events; a pair of dump sockets (IPv4 and IPv6 halves at once) for
+// the start-up populate and -R, which are synchronous in upstream too and
+// are received with nl::recv_dumps_pipelined (helper threads receive while
+// this thread parses); a second pair for the background resyncs (after an
+// overrun, and PollSecs), read without blocking from the event loop so
+// events and clients are served meanwhile, as upstream's resync handle;
+// and requests (flush / per-entry deletes).  Kernel flushes run in a
+// forked "flush" child with sockets of its own (detach_for_child()).
 //
 // Purge: upstream checks every cached entry with one netlink GET after a
 // resync; we mark every entry before the resync dump and drop the ones the
@@ -25,6 +27,7 @@
 #include "conntrackd/config.h"
 #include "conntrackd/kernel_expect.h"
 #include "ct/flow.h"
+#include "netlink/recv_loop.h"
 #include "netlink/socket.h"
 #include "nl_uapi.h"
 #include <span>
@@ -73,6 +76,16 @@ class KernelSync {
   // entries the dump did not return are removed afterwards (stats mode
   // logs them).  0 or -errno.
   int resync(bool purge);
+  // The same dump in the background: the requests are sent now and the
+  // answers read by on_async_readable() as the loop sees them, so events
+  // and clients are served meanwhile (upstream's resync handle).  The
+  // purge sweep runs when both halves are complete.  Ignored while one
+  // runs.  `count`: add one to "resync with kernel table" (polls do not).
+  // 0 or -errno.
+  int start_async_resync(bool purge, bool count);
+  void on_async_readable(unsigned i);  // i: 0 (IPv4 half), 1 (IPv6 half)
+  int async_fd(unsigned i) const { return i < 2 ? bg_[i].fd() : -1; }
+  bool async_running() const { return async_.running; }
   // Flushes the kernel table: every entry when no Filter is configured,
   // else each entry that passes the filter (upstream's selective flush).
   int flush_kernel();
@@ -93,11 +106,25 @@ class KernelSync {
 
  private:
   void upsert(const ct::Flow& f);
+  void on_dump_msg(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
+  void mark_unseen();
+  void sweep_unseen();
+
+  static constexpr int kAsyncDatagramsPerWakeup = 16;  // ~2k flows
+  struct AsyncResync {
+    bool running = false, purge = false, failed = false, v6_after = false;
+    bool intr = false;  // a half saw NLM_F_DUMP_INTR: no purge
+    bool active[2] = {};
+    unsigned pending = 0;
+    nl::RecvState st[2];
+  };
+  AsyncResync async_;
   void log_flow(const ct::Flow& f);
   void grow_buffer();
 
   Daemon& d_;
-  nl::Socket ev_, dump_, dump6_, req_;  // dump6_: the parallel IPv6 half
+  nl::Socket ev_, dump_, dump6_, req_;
+  nl::Socket bg_[2];  // background resync: IPv4 and IPv6 halves  // dump6_: the parallel IPv6 half
   bool poll_mode_ = false;
   bool resync_wanted_ = false;
   bool grow_warned_ = false;
