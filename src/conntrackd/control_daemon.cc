@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "conntrackd/bypass_dump.h"
 #include "conntrackd/control_server.h"
 #include "conntrackd/daemon.h"
 
@@ -64,6 +65,11 @@ class DaemonHandler final : public ControlHandler {
     return d_.expect_enabled() ? &d_.exp_external() : nullptr;
   }
   uint32_t now() override { return Daemon::now(); }
+  bool internal_bypass() override { return d_.internal_bypass(); }
+  void dump_kernel(int fd, bool exp) override {
+    if (exp) bypass_dump_exp(fd, d_);
+    else bypass_dump_ct(fd, d_);
+  }
   void fill_stats(StatsView* v) override {
     const Config& cfg = d_.config();
     v->sync_mode = cfg.sync;
@@ -79,6 +85,10 @@ class DaemonHandler final : public ControlHandler {
       v->exp_internal_entries = d_.exp_internal().size();
       v->exp_external_entries = d_.exp_external().size();
     }
+    v->internal_bypass = d_.internal_bypass();
+    v->external_inject = d_.external_inject();
+    v->bypass = d_.bypass(false);
+    v->exp_bypass = d_.bypass(true);
     v->traffic = d_.traffic();
     v->runtime = d_.runtime();
     if (v->runtime.buffer_size == 0) v->runtime.buffer_size = cfg.netlink_buffer_size;

@@ -310,6 +310,10 @@ DumpOpts dump_opts(ControlHandler& h, bool xml) {
 }
 
 bool write_dump(int fd, const ControlServer::DumpJob& job) {
+  if (job.kernel) {
+    job.kernel->dump_kernel(fd, job.kernel_exp);
+    return true;
+  }
   return job.flows ? dump_cache(fd, *job.flows, job.o) : dump_exp_cache(fd, *job.exps, job.o);
 }
 
@@ -459,6 +463,12 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
     case kReqAllResyncMaster: h.resync_from_kernel(true, exp); break;
     case kReqDumpInternal:
     case kReqDumpIntXml:
+      if (sync && h.internal_bypass()) {
+        DumpJob job;
+        job.kernel = &h;
+        run_dump(h, fd, job);
+        return;
+      }
       dump(h, fd, false, code == kReqDumpIntXml);
       return;  // dump() owns fd
     case kReqDumpExternal:
@@ -490,13 +500,20 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
       const bool ext = code == kReqExpDumpExternal || code == kReqExpDumpExtXml;
       ExpectCache* c = ext ? h.exp_external() : h.exp_internal();
       if (!sync || !exp || !c) break;
+      if (!ext && h.internal_bypass()) {
+        DumpJob job;
+        job.kernel = &h;
+        job.kernel_exp = true;
+        run_dump(h, fd, job);
+        return;
+      }
       dump_exp(h, fd, *c, code == kReqExpDumpIntXml || code == kReqExpDumpExtXml);
       return;  // dump_exp() owns fd
     }
     // Sync mode only (stats mode answers nothing).
     case kReqCommit: if (sync) h.commit_external(true, false); break;
     case kReqExpCommit: if (sync && exp) h.commit_external(false, true); break;
-    case kReqAllCommit: if (sync) h.commit_external(true, exp); break;
+    case kReqAllCommit: if (sync) h.commit_external(true, true); break;  // logged as "all" with or without ExpectationSync
     case kReqSendBulk: if (sync) h.send_bulk(); break;
     case kReqRequestDump: if (sync) h.request_resync(); break;
     case kReqResetTimers: if (sync) h.arm_purge_timer(); break;

@@ -60,6 +60,13 @@ class ControlHandler {
   virtual FlowCache& external() = 0;
   // ExpectationSync's caches (-i/-e expect), or nullptr when it is off.
   virtual ExpectCache* exp_internal() { return nullptr; }
+  // DisableInternalCache: -i (and -i expect) show the kernel's table,
+  // written by dump_kernel() in the dump child (bypass_dump.h).
+  virtual bool internal_bypass() { return false; }
+  virtual void dump_kernel(int fd, bool exp) {
+    (void)fd;
+    (void)exp;
+  }
   virtual ExpectCache* exp_external() { return nullptr; }
   virtual uint32_t now() = 0;  // the clock of FlowHeader::created
   // Counters for a statistics reply (the server adds its own children to
@@ -118,6 +125,9 @@ class ControlServer {
     FlowCache* flows = nullptr;
     ExpectCache* exps = nullptr;
     DumpOpts o;
+    // Set instead of a cache: the kernel's table through this handler.
+    ControlHandler* kernel = nullptr;
+    bool kernel_exp = false;
   };
 
   unsigned pending() const { return npending_; }

@@ -139,6 +139,16 @@ int Daemon::resync_from_kernel(bool ct, bool exp) {
 int Daemon::flush_caches(bool internal, bool external) {
   if (stats_mode() || internal == external) log(kLogNotice, "flushing caches");
   else log(kLogNotice, internal ? "flushing internal cache" : "flushing external cache");
+  // upstream: an immediate flush of the internal cache cancels a
+  // scheduled (-t) one.
+  if (internal && !stats_mode() && impl_) impl_->purge_timer.disarm();
+  if (internal && internal_bypass()) {
+    // upstream's internal_bypass flush is the selective kernel flush,
+    // run inline.
+    if (impl_) impl_->ks.flush_kernel();
+    internal = false;
+  }
+  if (external && external_inject()) external = false;  // nothing cached
   // upstream cache_flush(): every entry removed counts as destroyed.
   if (internal) {
     icnt_.destroyed += internal_.size();
@@ -153,6 +163,14 @@ int Daemon::flush_caches(bool internal, bool external) {
 
 int Daemon::flush_exp_caches() {
   if (!expect_enabled()) return 0;
+  if (internal_bypass()) {
+    // As for conntracks: the bypass "cache" flush empties the kernel's
+    // expectation table.
+    if (impl_) impl_->ks.flush_kernel_expect();
+    exp_ecnt_.destroyed += exp_external_.size();
+    exp_external_.clear();
+    return 0;
+  }
   exp_icnt_.destroyed += exp_internal_.size();
   exp_internal_.clear();
   exp_ecnt_.destroyed += exp_external_.size();
@@ -165,6 +183,11 @@ int Daemon::commit_external(bool ct, bool exp) {
   else if (ct) log(kLogNotice, "committing conntrack cache");
   else if (exp) log(kLogNotice, "committing expectation cache");
   if (!ct && !exp) return 0;
+  // upstream local_commit(): a commit cancels a scheduled (-t) flush.
+  if (impl_) impl_->purge_timer.disarm();
+  // DisableExternalCache: updates went to the kernel already; the inject
+  // "commit" ends at once without a report.
+  if (external_inject()) return 0;
   // No sync channels yet: the external caches are empty, nothing to
   // commit.  -c (both) reports the conntrack pass only: upstream runs the
   // expectation pass from the asynchronous continuation, which a commit
@@ -233,6 +256,12 @@ void null_stdio() {
 int Daemon::start_ctnl() {
   if (!cfg_.sync && !cfg_.stats)
     log(kLogWarning, "No running mode specified. Defaulting to statistics mode.");
+  if (cfg_.sync) {  // upstream init_sync()
+    if (cfg_.sync_mode_bits == 0)
+      log(kLogWarning, "No synchronization mode specified. Defaulting to FT-FW mode.");
+    if (internal_bypass()) log(kLogNotice, "disabling internal cache");
+    if (external_inject()) log(kLogNotice, "disabling external cache");
+  }
   if (!internal_.init(cfg_.hashsize, cfg_.hashlimit) ||
       (!stats_mode() && !external_.init(cfg_.hashsize, cfg_.hashlimit))) {
     log(kLogErr, stats_mode() ? "can't allocate memory for the external cache"
@@ -404,8 +433,12 @@ int Daemon::run(const Config& cfg, bool daemonize) {
           rt_.flush_kernel++;
           log(kLogNotice, "flushing kernel conntrack table (scheduled)");
           flush_in_child(false);
-          icnt_.destroyed += internal_.size();  // upstream cache_flush()
-          internal_.clear();
+          if (internal_bypass()) {
+            im.ks.flush_kernel();  // the bypass "cache" flush, inline
+          } else {
+            icnt_.destroyed += internal_.size();  // upstream cache_flush()
+            internal_.clear();
+          }
           break;
         case kTagWatchdog:
           im.watchdog_timer.ack();

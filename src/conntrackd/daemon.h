@@ -56,6 +56,18 @@ struct CacheCounters {
   uint32_t total_entries;   // the cache's limit (HashLimit), "active/total"
 };
 
+// DisableInternalCache (upstream's internal_bypass): no internal cache;
+// events are only counted ("internal bypass:" in -s).
+struct BypassCounters {
+  uint32_t created, updated, destroyed;
+};
+// DisableExternalCache (upstream's external_inject): peers' updates go
+// straight to the kernel; "external inject:" in -s.  Zero until the sync
+// protocol delivers updates.
+struct InjectCounters {
+  uint32_t add_ok, add_fail, upd_ok, upd_fail, del_ok, del_fail;
+};
+
 // "traffic processed:" (bytes/packets of destroyed flows, from their
 // counters when the kernel reports them: nf_conntrack_acct=1).
 struct TrafficCounters {
@@ -89,6 +101,11 @@ class Daemon {
 
   const Config& config() const { return cfg_; }
   bool stats_mode() const { return !cfg_.sync; }
+  // NOTRACK's DisableInternalCache / DisableExternalCache.
+  bool internal_bypass() const { return cfg_.sync && cfg_.internal_cache_disable; }
+  bool external_inject() const { return cfg_.sync && cfg_.external_cache_disable; }
+  BypassCounters& bypass_mut(bool exp) { return exp ? exp_bypass_ : bypass_; }
+  const BypassCounters& bypass(bool exp) const { return exp ? exp_bypass_ : bypass_; }
 
   FlowCache& internal() { return internal_; }
   FlowCache& external() { return external_; }  // empty until sync exists
@@ -180,6 +197,7 @@ class Daemon {
   mutable CacheCounters icnt_{}, ecnt_{};
   mutable CacheCounters exp_icnt_{}, exp_ecnt_{};
   TrafficCounters traffic_{};
+  BypassCounters bypass_{}, exp_bypass_{};
   RuntimeCounters rt_{};
   DaemonImpl* impl_ = nullptr;
 };

@@ -9,7 +9,9 @@
 #include "base/out_buf.h"
 #include "conntrackd/daemon.h"
 #include "conntrackd/filter_bpf.h"
+#include "conntrackd/kernel_expect.h"
 #include "ct/dump_request.h"
+#include "ct/expect_parse.h"
 #include "ct/flow_build.h"
 #include "ct/flow_parse.h"
 #include "ct/flow_print.h"
@@ -153,14 +155,17 @@ int KernelSync::open() {
     b.set_rcvbuf(kDumpRcvbuf, true);
     fcntl(b.fd(), F_SETFL, O_NONBLOCK);
   }
-  if (resync(false) < 0) {
+  // DisableInternalCache: nothing to populate (upstream's internal_bypass
+  // has no INTERNAL_F_POPULATE).
+  const bool populate = !d_.internal_bypass();
+  if (populate && resync(false) < 0) {
     d_.log(kLogErr, "can't get kernel conntrack table");
     return -1;
   }
   rt.resync_kernel = 0;  // the initial populate is not a resync
   // upstream ctnl_init(): the expectation table right after the conntrack
   // one, so that masters are cached before their expectations.
-  if (c.expect_sync && !d_.stats_mode() && exp_.dump(dump_) < 0) {
+  if (populate && c.expect_sync && !d_.stats_mode() && exp_.dump(dump_) < 0) {
     d_.log(kLogErr, "can't get kernel expect table");
     return -1;
   }
@@ -219,10 +224,10 @@ int KernelSync::detach_for_child() {
   dump6_.close();
   bg_[0].close();
   bg_[1].close();
-  if (dump_.open(0) < 0 || req_.open(0) < 0) return -1;
+  // The request socket is kept: the parent knows its port id and so
+  // recognises the events our flush causes (upstream's flush origin).
+  if (dump_.open(0) < 0) return -1;
   dump_.set_rcvbuf(kDumpRcvbuf, true);
-  req_.set_rcvbuf(1u << 20, true);
-  fcntl(req_.fd(), F_SETFL, O_NONBLOCK);
   return 0;
 }
 
@@ -311,11 +316,80 @@ void KernelSync::upsert(const ct::Flow& f) {
   else if (e == CacheErr::kNoMemory) k.no_memory++;
 }
 
+// DisableInternalCache: an event is only counted (upstream would send it
+// to the peers at once), unless our own flush or deletes caused it (its
+// sender port is our request socket's: upstream's origin check).
+void KernelSync::count_bypass(const NlMsgHdr& h, bool destroy, bool exp) {
+  if (h.pid != 0 && h.pid == req_.portid()) return;
+  BypassCounters& b = d_.bypass_mut(exp);
+  if (destroy) b.destroyed++;
+  else if (h.flags & (uapi::kNlmFCreate | uapi::kNlmFExcl)) b.created++;
+  else b.updated++;
+}
+
+// 1 if the kernel has a conntrack with `key`'s original tuple, 0 if not
+// (ENOENT), -1 on any other error: upstream's nl_get_conntrack().
+int KernelSync::conntrack_exists(const ct::Flow& key) {
+  alignas(8) uint8_t buf[512];
+  nl::MsgBuilder b(buf, sizeof buf);
+  const uint32_t seq = dump_.next_seq();
+  b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgGet, uapi::kNlmFRequest | uapi::kNlmFAck,
+                seq, key.family);
+  ct::put_tuple(b, key, ct::kDirOrig);
+  if (!b.end_msg() || dump_.send(b.data()) < 0) return -1;
+  nl::RecvState st;
+  st.seq = seq;
+  st.portid = dump_.portid();
+  bool found = false;
+  auto fn = [&found](const NlMsgHdr&, std::span<const uint8_t>) -> int {
+    found = true;
+    return nl::kCbOk;
+  };
+  alignas(8) static uint8_t rbuf[16384];
+  int r = nl::recv_until_done(dump_, rbuf, sizeof rbuf, st, fn);
+  if (found) return 1;
+  return r == -ENOENT ? 0 : (r < 0 ? -1 : 1);
+}
+
+// DisableInternalCache with ExpectationSync: upstream's exp_event_handler()
+// with internal_bypass.  Its master check asks the kernel for the master
+// and keeps the event only when the kernel answers ENOENT (the bypass
+// find() compares nl_get_conntrack()'s "not found" result): so new
+// expectations are dropped and those destroyed after their master are
+// counted.  We do the same, since that is what `-s expect` shows.
+void KernelSync::handle_exp_bypass(const NlMsgHdr& h, std::span<const uint8_t> p) {
+  RuntimeCounters& rt = d_.runtime_mut();
+  rt.events_received++;
+  static ct::Expect e;
+  e.clear();
+  if (!ct::expect_parse(p, e)) {
+    rt.events_unknown++;
+    return;
+  }
+  if (!exp_helper_accepted(d_.config(), e)) {
+    rt.events_filtered++;
+    return;
+  }
+  if (!exp_.master_sane(e)) return;
+  static ct::Flow key;
+  key.clear();
+  ct::copy_tuple(e.tuples, ct::kExpMaster, key, ct::kDirOrig);
+  key.family = e.tuples.tuple[ct::kExpMaster].l3;
+  if (conntrack_exists(key) != 0) return;
+  const ct::MsgKind kind = ct::expect_msg_kind(h);
+  if (kind == ct::MsgKind::kList) {
+    rt.events_unknown++;
+    return;
+  }
+  count_bypass(h, kind == ct::MsgKind::kDestroy, true);
+}
+
 void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   RuntimeCounters& rt = d_.runtime_mut();
   if ((h.type >> 8) == uapi::kNfnlSubsysCtnetlinkExp && d_.config().expect_sync &&
       !d_.stats_mode()) {
-    exp_.handle_event(h, p);  // counts it itself
+    if (d_.internal_bypass()) handle_exp_bypass(h, p);
+    else exp_.handle_event(h, p);  // counts it itself
     return;
   }
   rt.events_received++;
@@ -335,6 +409,10 @@ void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   const FilterConfig& fc = d_.config().filter;
   if (!filter_sane(f) || (!fc.from_kernelspace && !filter_check(fc, f))) {
     rt.events_filtered++;
+    return;
+  }
+  if (d_.internal_bypass()) {
+    count_bypass(h, type == uapi::kCtMsgDelete, false);
     return;
   }
   const bool stats = d_.stats_mode();

@@ -95,8 +95,9 @@ class KernelSync {
   // kernel's expectation table.  0 or -errno.
   int resync_expect() { return exp_.dump(dump_); }
   int flush_kernel_expect() { return exp_.flush(req_); }
-  // In a forked worker: fresh dump and request sockets of its own (the
-  // parent keeps using the inherited ones), the event socket closed.
+  // In a forked worker: a dump socket of its own (the parent keeps using
+  // the inherited one), the event socket closed, the request socket
+  // shared (the parent does not use it while a flush child runs).
   int detach_for_child();
   // PollSecs: drops the expectations the kernel no longer has.
   int purge_expect() { return exp_.purge(dump_); }
@@ -106,6 +107,9 @@ class KernelSync {
 
  private:
   void upsert(const ct::Flow& f);
+  void count_bypass(const uapi::NlMsgHdr& h, bool destroy, bool exp);
+  void handle_exp_bypass(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
+  int conntrack_exists(const ct::Flow& key);
   void on_dump_msg(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
   void mark_unseen();
   void sweep_unseen();

@@ -176,6 +176,36 @@ void json_runtime(Json& j, const RuntimeCounters& r, int64_t now) {
   j.close('}');
 }
 
+// Sync mode's two caches, or what replaces them (DisableInternalCache:
+// "internal_bypass", DisableExternalCache: "external_inject").
+void json_caches(Json& j, const StatsView& v, bool exp) {
+  if (v.internal_bypass) {
+    const BypassCounters& b = exp ? v.exp_bypass : v.bypass;
+    j.obj("internal_bypass");
+    j.num("new", b.created);
+    j.num("updated", b.updated);
+    j.num("destroyed", b.destroyed);
+    j.close('}');
+  } else {
+    json_cache(j, "internal", exp ? v.exp_internal : v.internal,
+               exp ? v.exp_internal_entries : v.internal_entries);
+  }
+  if (v.external_inject) {
+    const InjectCounters& i = exp ? v.exp_inject : v.inject;
+    j.obj("external_inject");
+    j.num("created", i.add_ok);
+    j.num("create_failed", i.add_fail);
+    j.num("updated", i.upd_ok);
+    j.num("update_failed", i.upd_fail);
+    j.num("destroyed", i.del_ok);
+    j.num("destroy_failed", i.del_fail);
+    j.close('}');
+  } else {
+    json_cache(j, "external", exp ? v.exp_external : v.external,
+               exp ? v.exp_external_entries : v.external_entries);
+  }
+}
+
 bool render_json(OutBuf& out, int code, const StatsView& v) {
   Json j(out);
   j.open('{');
@@ -200,10 +230,7 @@ bool render_json(OutBuf& out, int code, const StatsView& v) {
           served = false;
           break;
         }
-        json_cache(j, "internal", exp ? v.exp_internal : v.internal,
-                   exp ? v.exp_internal_entries : v.internal_entries);
-        json_cache(j, "external", exp ? v.exp_external : v.external,
-                   exp ? v.exp_external_entries : v.external_entries);
+        json_caches(j, v, exp);
         json_traffic(j, v.traffic);
         json_current_channel(j, v.sync);
         json_tracking(j, v.sync.net);
@@ -214,8 +241,7 @@ bool render_json(OutBuf& out, int code, const StatsView& v) {
         json_current_channel(j, v.sync);
         break;
       case kReqStatsCache:
-        json_cache(j, "internal", v.internal, v.internal_entries);
-        json_cache(j, "external", v.external, v.external_entries);
+        json_caches(j, v, false);
         break;
       case kReqStatsRuntime: json_runtime(j, v.runtime, v.now); break;
       case kReqStatsLink:
@@ -274,6 +300,33 @@ bool render_json(OutBuf& out, int code, const StatsView& v) {
 }  // namespace
 
 // "cache %s:" block of -s (cache.c cache_stats).
+void stats_put_bypass(OutBuf& out, const BypassCounters& b) {
+  out.put("internal bypass:\nconnections new:\t\t");
+  w12(out, b.created);
+  out.put("\nconnections updated:\t\t");
+  w12(out, b.updated);
+  out.put("\nconnections destroyed:\t\t");
+  w12(out, b.destroyed);
+  out.put("\n\n");
+}
+
+void stats_put_inject(OutBuf& out, const InjectCounters& i) {
+  const uint32_t rows[3][2] = {{i.add_ok, i.add_fail}, {i.upd_ok, i.upd_fail},
+                               {i.del_ok, i.del_fail}};
+  const char* names[3] = {"created", "updated", "destroyed"};
+  out.put("external inject:\n");
+  for (int r = 0; r < 3; r++) {
+    out.put("connections ");
+    out.put(names[r]);
+    out.put(":\t\t");
+    w12(out, rows[r][0]);
+    out.put("\tfailed:\t");
+    w12(out, rows[r][1]);
+    out.put('\n');
+  }
+  out.put('\n');
+}
+
 void stats_put_cache(OutBuf& out, const char* name, const CacheCounters& c) {
   out.put("cache ");
   out.put(name);
@@ -498,6 +551,24 @@ void stats_put_process(OutBuf& out, const ProcessInfo& p) {
   out.put('\n');
 }
 
+namespace {
+
+// The internal/external sections of -s, -s expect (ext: -s cache), or
+// what replaces them with DisableInternalCache / DisableExternalCache.
+void put_internal(OutBuf& out, const StatsView& v, bool exp, bool ext) {
+  if (v.internal_bypass) stats_put_bypass(out, exp ? v.exp_bypass : v.bypass);
+  else if (ext) stats_put_cache_ext(out, "internal", v.internal, v.internal_entries);
+  else stats_put_cache(out, "internal", exp ? v.exp_internal : v.internal);
+}
+
+void put_external(OutBuf& out, const StatsView& v, bool exp, bool ext) {
+  if (v.external_inject) stats_put_inject(out, exp ? v.exp_inject : v.inject);
+  else if (ext) stats_put_cache_ext(out, "external", v.external, v.external_entries);
+  else stats_put_cache(out, "external", exp ? v.exp_external : v.external);
+}
+
+}  // namespace
+
 bool stats_render(OutBuf& out, int code, const StatsView& v) {
   if (code & kReqJsonBit) return render_json(out, code & ~kReqJsonBit, v);
   // Served in every mode (run.c local_handler).
@@ -529,8 +600,8 @@ bool stats_render(OutBuf& out, int code, const StatsView& v) {
     case kReqExpStats: {
       bool exp = code == kReqExpStats;
       if (exp && !v.expect_sync) return false;
-      stats_put_cache(out, "internal", exp ? v.exp_internal : v.internal);
-      stats_put_cache(out, "external", exp ? v.exp_external : v.external);
+      put_internal(out, v, exp, false);
+      put_external(out, v, exp, false);
       stats_put_traffic(out, v.traffic);
       if (cur) stats_put_channel(out, *cur);
       stats_put_tracking(out, s.net);
@@ -541,8 +612,8 @@ bool stats_render(OutBuf& out, int code, const StatsView& v) {
       if (cur) stats_put_channel(out, *cur);
       return true;
     case kReqStatsCache:
-      stats_put_cache_ext(out, "internal", v.internal, v.internal_entries);
-      stats_put_cache_ext(out, "external", v.external, v.external_entries);
+      put_internal(out, v, false, true);
+      put_external(out, v, false, true);
       return true;
     case kReqStatsLink:
       for (unsigned i = 0; i < s.nchannels && i < kMaxChannels; i++)

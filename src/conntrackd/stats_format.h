@@ -90,6 +90,10 @@ struct StatsView {
   CacheCounters internal{}, external{};
   uint32_t internal_entries = 0, external_entries = 0;  // hash entries
   CacheCounters exp_internal{}, exp_external{};
+  bool internal_bypass = false;   // DisableInternalCache: "internal bypass:"
+  bool external_inject = false;   // DisableExternalCache: "external inject:"
+  BypassCounters bypass{}, exp_bypass{};
+  InjectCounters inject{}, exp_inject{};
   uint32_t exp_internal_entries = 0, exp_external_entries = 0;
   TrafficCounters traffic{};
   RuntimeCounters runtime{};
@@ -110,6 +114,8 @@ void stats_put_cache(base::OutBuf& out, const char* name, const CacheCounters& c
 void stats_put_cache_ext(base::OutBuf& out, const char* name, const CacheCounters& c,
                          uint32_t entries);
 void stats_put_traffic(base::OutBuf& out, const TrafficCounters& t);
+void stats_put_bypass(base::OutBuf& out, const BypassCounters& b);
+void stats_put_inject(base::OutBuf& out, const InjectCounters& i);
 void stats_put_channel(base::OutBuf& out, const ChannelStats& c);             // -s
 void stats_put_channel_ext(base::OutBuf& out, const ChannelStats& c, bool active);  // -s link
 void stats_put_tracking(base::OutBuf& out, const NetworkCounters& n);
