@@ -36,50 +36,6 @@ uint16_t key_zone(const ct::Flow& f) { return f.has(F::kZone) ? f.zone : 0; }
 
 // ---- slab pool -------------------------------------------------------------
 
-bool FlowCache::Pool::init(size_t rec, uint32_t max_records) {
-  rec_size = rec;
-  max_slabs = (max_records + kSlabRecords - 1) / kSlabRecords;
-  if (max_slabs == 0) max_slabs = 1;
-  slabs = static_cast<uint8_t**>(calloc(max_slabs, sizeof(uint8_t*)));
-  return slabs != nullptr;
-}
-
-void FlowCache::Pool::destroy() {
-  for (uint32_t i = 0; i < nslabs; i++) free(slabs[i]);
-  free(slabs);
-  slabs = nullptr;
-  nslabs = max_slabs = live = 0;
-  free_head = kNilRef;
-}
-
-// Free records are chained through their first 4 bytes (FlowHeader::next
-// or FlowExt::next_free); a new slab is threaded onto the list whole.
-uint32_t FlowCache::Pool::alloc() {
-  if (free_head == kNilRef) {
-    if (nslabs >= max_slabs) return kNilRef;
-    uint8_t* s = static_cast<uint8_t*>(malloc(rec_size * kSlabRecords));
-    if (!s) return kNilRef;
-    slabs[nslabs] = s;
-    uint32_t base = nslabs << kSlabShift;
-    for (uint32_t i = 0; i < kSlabRecords; i++) {
-      uint32_t next = i + 1 < kSlabRecords ? base + i + 1 : kNilRef;
-      std::memcpy(s + i * rec_size, &next, 4);
-    }
-    free_head = base;
-    nslabs++;
-  }
-  uint32_t i = free_head;
-  std::memcpy(&free_head, at(i), 4);
-  live++;
-  return i;
-}
-
-void FlowCache::Pool::release(uint32_t i) {
-  std::memcpy(at(i), &free_head, 4);
-  free_head = i;
-  live--;
-}
-
 // ---- cache -------------------------------------------------------------------
 
 FlowCache::~FlowCache() {
@@ -155,12 +111,12 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
   if (lookup(f) != kNilRef) return CacheErr::kExists;
   if (count_ >= limit_) return CacheErr::kNoSpace;
   const bool v6 = t.l3 == uapi::kAfInet6;
-  Pool& pool = v6 ? v6_ : v4_;
+  SlabPool& pool = v6 ? v6_ : v4_;
   uint32_t idx = pool.alloc();
   if (idx == kNilRef) return CacheErr::kNoMemory;
   const uint32_t ref = v6 ? idx | kV6Bit : idx;
   FlowHeader* h = hdr(ref);
-  std::memset(h, 0, pool.rec_size);
+  std::memset(h, 0, pool.rec_size());
   h->ext = kNilRef;
   h->family = t.l3;
   h->l4 = t.l4;
@@ -430,14 +386,14 @@ void FlowCache::to_flow(uint32_t ref, ct::Flow* out) const {
 
 CacheMem FlowCache::mem() const {
   CacheMem m{};
-  for (const Pool* p : {&v4_, &v6_, &ext_}) {
-    m.reserved += size_t{p->nslabs} * kSlabRecords * p->rec_size + size_t{p->max_slabs} * sizeof(uint8_t*);
-    m.used += size_t{p->live} * p->rec_size;
+  for (const SlabPool* p : {&v4_, &v6_, &ext_}) {
+    m.reserved += p->reserved();
+    m.used += size_t{p->live()} * p->rec_size();
   }
   m.reserved += size_t{nbuckets_} * sizeof(uint32_t);
-  m.flows_v4 = v4_.live;
-  m.flows_v6 = v6_.live;
-  m.exts = ext_.live;
+  m.flows_v4 = v4_.live();
+  m.flows_v6 = v6_.live();
+  m.exts = ext_.live();
   return m;
 }
 

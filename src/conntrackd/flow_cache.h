@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "conntrackd/slab_pool.h"
 #include "ct/flow.h"
 
 namespace ctd {
@@ -33,9 +34,8 @@ namespace ctd {
 // Object state, as upstream's cache objects (NONE -> NEW -> ALIVE -> DEAD).
 enum class ObjState : uint8_t { kNone, kNew, kAlive, kDead };
 
-inline constexpr uint32_t kNilRef = 0xffffffffu;
-inline constexpr unsigned kSlabShift = 12;  // 4096 records per slab
-inline constexpr uint32_t kSlabRecords = 1u << kSlabShift;
+inline constexpr uint32_t kNilRef = kSlabPoolNil;
+inline constexpr uint32_t kSlabRecords = kSlabPoolRecords;  // 4096 records per slab
 inline constexpr unsigned kMaxLabelBytes = 16;  // kernel NF_CT_LABELS_MAX_SIZE
 inline constexpr unsigned kMaxHelperName = 16;  // NTA_HELPER_NAME, NUL included
 
@@ -162,19 +162,6 @@ class FlowCache {
   CacheMem mem() const;
 
  private:
-  // One slab class: fixed-size records, slabs of kSlabRecords.
-  struct Pool {
-    size_t rec_size = 0;
-    uint8_t** slabs = nullptr;  // table of slab pointers, max_slabs long
-    uint32_t nslabs = 0, max_slabs = 0;
-    uint32_t free_head = kNilRef;  // free list through the first 4 bytes
-    uint32_t live = 0;
-    bool init(size_t rec, uint32_t max_records);
-    void destroy();
-    uint8_t* at(uint32_t i) const { return slabs[i >> kSlabShift] + (i & (kSlabRecords - 1)) * rec_size; }
-    uint32_t alloc();
-    void release(uint32_t i);
-  };
   // A ref is a pool index with the top bit naming the class (1 = IPv6).
   static constexpr uint32_t kV6Bit = 0x80000000u;
 
@@ -186,7 +173,7 @@ class FlowCache {
   CacheErr store(uint32_t ref, const ct::Flow& f);
   void unlink(uint32_t ref);
 
-  Pool v4_, v6_, ext_;
+  SlabPool v4_, v6_, ext_;  // one slab class per record size
   uint32_t* buckets_ = nullptr;
   uint32_t nbuckets_ = 0, bucket_shift_ = 0;
   uint32_t limit_ = 0, count_ = 0;

@@ -9,8 +9,8 @@
 // through their first 4 bytes, so a record type must not need those bytes
 // while it is free (the caches keep their hash link there).
 //
-// Used by the expectation cache (expect_cache.h); the flow cache has its
-// own copy of the same scheme (flow_cache.h, FlowCache::Pool).
+// Used by the flow cache (flow_cache.h: one pool per record size) and the
+// expectation cache (expect_cache.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
