@@ -18,8 +18,12 @@ void dump_put_entry(base::OutBuf& out, const FlowCache& cache, uint32_t ref, con
   base::LineBuf<kDumpLineMax> line;
   ct::flow_print(line, f, po, ct::MsgKind::kList, base::wall_clock_ns());
   out.put(line.view());
+  dump_put_suffix(out, o, cache.header(ref).created);
+}
+
+void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created) {
   if (!o.xml) {
-    int64_t since = static_cast<int64_t>(o.now) - static_cast<int64_t>(cache.header(ref).created);
+    int64_t since = static_cast<int64_t>(o.now) - static_cast<int64_t>(created);
     out.put(" [active since ");
     out.put_i64(since);
     out.put("s]");
@@ -28,14 +32,8 @@ void dump_put_entry(base::OutBuf& out, const FlowCache& cache, uint32_t ref, con
 }
 
 bool dump_cache(int fd, FlowCache& cache, const DumpOpts& o) {
-  static char storage[1 << 16];
-  base::OutBuf out(fd, storage, sizeof(storage));
-  cache.for_each([&](uint32_t ref) {
-    if (out.failed()) return;
-    if (o.hide_dead && cache.header(ref).obj == ObjState::kDead) return;
-    dump_put_entry(out, cache, ref, o);
-  });
-  return out.flush();
+  return dump_entries(fd, cache, o,
+                      [&](base::OutBuf& out, uint32_t ref) { dump_put_entry(out, cache, ref, o); });
 }
 
 }  // namespace ctd

@@ -38,4 +38,23 @@ bool dump_cache(int fd, FlowCache& cache, const DumpOpts& o);
 
 inline constexpr unsigned kDumpLineMax = 4096;
 
+// The end of a text line, " [active since Ns]", and the newline (XML: the
+// newline only).  Shared by the conntrack and expectation dumps.
+void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created);
+
+// Writes put(out, ref) for every entry of `cache` (a FlowCache or an
+// ExpectCache) to `fd`, skipping DEAD entries when o.hide_dead.  False if
+// a write failed (the client went away); the rest is then skipped.
+template <class Cache, class Put>
+bool dump_entries(int fd, Cache& cache, const DumpOpts& o, Put&& put) {
+  static char storage[1 << 16];  // one dump per child process
+  base::OutBuf out(fd, storage, sizeof(storage));
+  cache.for_each([&](uint32_t ref) {
+    if (out.failed()) return;
+    if (o.hide_dead && cache.header(ref).obj == ObjState::kDead) return;
+    put(out, ref);
+  });
+  return out.flush();
+}
+
 }  // namespace ctd

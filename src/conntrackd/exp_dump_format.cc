@@ -22,24 +22,13 @@ void dump_put_exp_entry(base::OutBuf& out, const ExpectCache& cache, uint32_t re
   ct::expect_print(line, e, po, ct::MsgKind::kList, base::wall_clock_ns());
   std::string_view v = line.view();
   out.put(v.size() > ct::kExpectLineMax ? v.substr(0, ct::kExpectLineMax) : v);
-  if (!o.xml) {
-    int64_t since = static_cast<int64_t>(o.now) - static_cast<int64_t>(cache.header(ref).created);
-    out.put(" [active since ");
-    out.put_i64(since);
-    out.put("s]");
-  }
-  out.put('\n');
+  dump_put_suffix(out, o, cache.header(ref).created);
 }
 
 bool dump_exp_cache(int fd, ExpectCache& cache, const DumpOpts& o) {
-  static char storage[1 << 16];
-  base::OutBuf out(fd, storage, sizeof(storage));
-  cache.for_each([&](uint32_t ref) {
-    if (out.failed()) return;
-    if (o.hide_dead && cache.header(ref).obj == ObjState::kDead) return;
+  return dump_entries(fd, cache, o, [&](base::OutBuf& out, uint32_t ref) {
     dump_put_exp_entry(out, cache, ref, o);
   });
-  return out.flush();
 }
 
 }  // namespace ctd
