@@ -108,7 +108,11 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
       (t.l3 != uapi::kAfInet && t.l3 != uapi::kAfInet6))
     return CacheErr::kInvalid;
   if (f.has(F::kLabels) && f.labels_len > kMaxLabelBytes) return CacheErr::kInvalid;
-  if (lookup(f) != kNilRef) return CacheErr::kExists;
+  const uint32_t found = lookup(f);
+  if (found != kNilRef) {
+    if (out) *out = found;
+    return CacheErr::kExists;
+  }
   if (count_ >= limit_) return CacheErr::kNoSpace;
   const bool v6 = t.l3 == uapi::kAfInet6;
   SlabPool& pool = v6 ? v6_ : v4_;

@@ -129,7 +129,9 @@ class FlowCache {
   static constexpr size_t bytes_per_ext() { return sizeof(FlowExt); }
 
   // The flow's orig tuple (+zone) is the key.  kInvalid if the flow lacks
-  // L3/L4/addresses or carries labels longer than kMaxLabelBytes.
+  // L3/L4/addresses or carries labels longer than kMaxLabelBytes;
+  // kExists with *ref set to the entry already there (one lookup for an
+  // upsert).
   CacheErr insert(const ct::Flow& f, uint32_t now, uint32_t* ref);
   uint32_t lookup(const ct::Flow& key) const;  // kNilRef if absent
   // Overwrites the stored attributes with those present in f (absent ones

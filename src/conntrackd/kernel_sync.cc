@@ -300,13 +300,13 @@ void KernelSync::upsert(const ct::Flow& f) {
   FlowCache& c = d_.internal();
   CacheCounters& k = d_.internal_counters_mut();
   const uint32_t now = Daemon::now();
-  uint32_t ref = c.lookup(f);
-  if (ref != kNilRef) {
+  uint32_t ref = kNilRef;
+  CacheErr e = c.insert(f, now, &ref);
+  if (e == CacheErr::kExists) {
     if (c.update(ref, f, now) == CacheErr::kOk) k.updated++;
     else k.update_failed++;
     return;
   }
-  CacheErr e = c.insert(f, now, &ref);
   if (e == CacheErr::kOk) {
     k.created++;
     return;
