@@ -9,10 +9,14 @@
 namespace nl {
 namespace {
 
-// Slots shared by all receivers: enough that each of kMaxDumps receivers
-// can be filling one while the walker holds a few.
-constexpr unsigned kRing = 12;
-constexpr size_t kBufSize = 65536;
+// Slots shared by all receivers.  A dump datagram is at most 32 KiB (the
+// kernel sizes dump skbs from the reader's buffer, capped below 32 KiB).
+// Enough slots that the receivers keep going through a scheduler time
+// slice in which the walker does not run (two dumps and the walker share
+// two cores): 64 slots are ~8 ms of dump output.  Free slots are reused
+// newest first, so memory is touched only as deep as the ring ever fills.
+constexpr unsigned kRing = 64;
+constexpr size_t kBufSize = 32768;
 
 struct Slot {
   alignas(8) uint8_t data[kBufSize];
