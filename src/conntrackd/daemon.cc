@@ -289,6 +289,9 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   DaemonImpl& im = *impl_;
 
   if (im.logger.open(cfg_) < 0) return 1;
+  // upstream dlog(): with -d nothing goes to the console once the log is
+  // open, even before the fork.
+  im.logger.set_daemon(daemonize);
   int r = lockfile_create(cfg_.lockfile);
   if (r < 0) {
     log(kLogErr, "lockfile `%s' exists, perhaps conntrackd already running?", cfg_.lockfile);
