@@ -49,6 +49,14 @@ struct Policy {
   uint32_t expect_max, expect_timeout;
 };
 
+// NFCTH_TUPLE: the helper's L3 and L4 protocol.
+void put_helper_tuple(nl::MsgBuilder& b, const HelperTypeConfig& h) {
+  size_t t = b.nest_start(uapi::kNfcthTuple);
+  b.put_u16_be(uapi::kNfcthTupleL3protonum, h.l3);
+  b.put_u8(uapi::kNfcthTupleL4protonum, h.l4);
+  b.nest_end(t);
+}
+
 // NFNL_MSG_CTHELPER_NEW in upstream's attribute order.
 bool build_helper_new(nl::MsgBuilder& b, const HelperTypeConfig& h, const KnownHelper& k,
                       const Policy& p, bool setup, uint32_t seq) {
@@ -57,10 +65,7 @@ bool build_helper_new(nl::MsgBuilder& b, const HelperTypeConfig& h, const KnownH
   b.put_str(uapi::kNfcthName, h.name);
   b.put_u32_be(uapi::kNfcthQueueNum, h.queue_num);
   if (setup) b.put_u32_be(uapi::kNfcthPrivDataLen, k.priv_data_len);
-  size_t t = b.nest_start(uapi::kNfcthTuple);
-  b.put_u16_be(uapi::kNfcthTupleL3protonum, h.l3);
-  b.put_u8(uapi::kNfcthTupleL4protonum, h.l4);
-  b.nest_end(t);
+  put_helper_tuple(b, h);
   size_t pol = b.nest_start(uapi::kNfcthPolicy);
   size_t set = b.nest_start(uapi::kNfcthPolicySet1);
   b.put_str(uapi::kNfcthPolicyName, p.name);
@@ -78,10 +83,7 @@ int send_helper_del(nl::Socket& s, const HelperTypeConfig& h) {
   nl::MsgBuilder b(buf, sizeof buf);
   b.begin_nfmsg(uapi::kNfnlSubsysCthelper, uapi::kCthelperMsgDel, uapi::kNlmFRequest, 0, 0);
   b.put_str(uapi::kNfcthName, h.name);
-  size_t t = b.nest_start(uapi::kNfcthTuple);
-  b.put_u16_be(uapi::kNfcthTupleL3protonum, h.l3);
-  b.put_u8(uapi::kNfcthTupleL4protonum, h.l4);
-  b.nest_end(t);
+  put_helper_tuple(b, h);
   if (!b.end_msg()) return -EMSGSIZE;
   return s.send(b.data());
 }

@@ -502,23 +502,33 @@ void KernelSync::sweep_unseen() {
   });
 }
 
+// The IPv4 and IPv6 halves of the table are dumped in parallel when a
+// second socket is open: most of a dump's time is the kernel filling
+// messages, and two dumps fill them on two cores.  Sends the requests:
+// both halves (s1 open), else one AF_UNSPEC dump on s0.  Returns how many
+// dumps run, or -errno if none; *v6_after when the IPv6 half could not be
+// requested and must follow on s0.
+int KernelSync::request_halves(nl::Socket& s0, nl::Socket& s1, nl::RecvState* st,
+                               bool* v6_after) {
+  *v6_after = false;
+  const bool split = s1.fd() >= 0;
+  int r = send_dump_request(s0, st[0], split ? uapi::kAfInet : 0);
+  if (r < 0) return r;
+  if (!split) return 1;
+  if (send_dump_request(s1, st[1], uapi::kAfInet6) == 0) return 2;
+  *v6_after = true;
+  return 1;
+}
+
 int KernelSync::resync(bool purge) {
   d_.runtime_mut().resync_kernel++;
   if (purge) mark_unseen();
-  // The IPv4 and IPv6 halves of the table are dumped in parallel when a
-  // second socket is open: most of a dump's time is the kernel filling
-  // messages, and two dumps fill them on two cores.
   nl::Socket* socks[2] = {&dump_, &dump6_};
   nl::RecvState sts[2];
-  const bool split = dump6_.fd() >= 0;
-  int r = send_dump_request(dump_, sts[0], split ? uapi::kAfInet : 0);
+  bool v6_after;
+  int r = request_halves(dump_, dump6_, sts, &v6_after);
   if (r < 0) return r;
-  unsigned ndumps = 1;
-  bool v6_after = false;  // the IPv6 half could not be requested in parallel
-  if (split) {
-    if (send_dump_request(dump6_, sts[1], uapi::kAfInet6) == 0) ndumps = 2;
-    else v6_after = true;
-  }
+  const unsigned ndumps = static_cast<unsigned>(r);
   auto fn = [this](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
     on_dump_msg(h, p);
     return nl::kCbOk;
@@ -546,20 +556,12 @@ int KernelSync::start_async_resync(bool purge, bool count) {
   if (purge) mark_unseen();
   async_ = AsyncResync{};
   async_.purge = purge;
-  const bool split = bg_[1].fd() >= 0;
-  int r = send_dump_request(bg_[0], async_.st[0], split ? uapi::kAfInet : 0);
+  int r = request_halves(bg_[0], bg_[1], async_.st, &async_.v6_after);
   if (r < 0) return r;
   async_.running = true;
-  async_.pending = 1;
-  if (split) {
-    if (send_dump_request(bg_[1], async_.st[1], uapi::kAfInet6) == 0) {
-      async_.pending = 2;
-      async_.active[1] = true;
-    } else {
-      async_.v6_after = true;
-    }
-  }
+  async_.pending = static_cast<unsigned>(r);
   async_.active[0] = true;
+  async_.active[1] = r == 2;
   return 0;
 }
 

@@ -111,6 +111,7 @@ class KernelSync {
   void handle_exp_bypass(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
   int conntrack_exists(const ct::Flow& key);
   void on_dump_msg(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
+  int request_halves(nl::Socket& s0, nl::Socket& s1, nl::RecvState* st, bool* v6_after);
   void mark_unseen();
   void sweep_unseen();
 
