@@ -60,7 +60,7 @@ main_of   = $(shell grep -lE $(MAIN_RE) $(1) /dev/null 2>/dev/null)
 
 CORE_SRC := $(wildcard src/base/*.cc src/netlink/*.cc src/ct/*.cc src/sync/*.cc)
 CT_SRC   := $(wildcard src/conntrack/*.cc)
-CTD_SRC  := $(wildcard src/conntrackd/*.cc)
+CTD_SRC  := $(wildcard src/conntrackd/*.cc src/conntrackd/*/*.cc)
 CT_MAIN  := $(call main_of,$(CT_SRC))
 CTD_MAIN := $(call main_of,$(CTD_SRC))
 

@@ -13,14 +13,14 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conntrackd/cthelper_setup.h"
+#include "conntrackd/kernel/cthelper_setup.h"
 #include "conntrackd/event_loop.h"
-#include "conntrackd/kernel_sync.h"
+#include "conntrackd/kernel/kernel_sync.h"
 #include "conntrackd/lockfile.h"
 #include "conntrackd/log.h"
 #include "conntrackd/sd_notify.h"
 
-#include "conntrackd/control_server.h"
+#include "conntrackd/control/control_server.h"
 
 namespace ctd {
 

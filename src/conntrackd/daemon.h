@@ -6,7 +6,7 @@
 // and calls its actions.
 //
 // Contract with the control socket side (control_*.{h,cc}):
-//   * The daemon includes "conntrackd/control_server.h" when it exists and
+//   * The daemon includes "conntrackd/control/control_server.h" when it exists and
 //     expects:
 //       class ControlServer {
 //        public:
@@ -39,9 +39,9 @@
 #include <ctime>
 #include <string_view>
 
-#include "conntrackd/config.h"
-#include "conntrackd/expect_cache.h"
-#include "conntrackd/flow_cache.h"
+#include "conntrackd/config/config.h"
+#include "conntrackd/cache/expect_cache.h"
+#include "conntrackd/cache/flow_cache.h"
 
 namespace ctd {
 

@@ -12,7 +12,7 @@
 #include <ctime>
 #include <string_view>
 
-#include "conntrackd/config.h"
+#include "conntrackd/config/config.h"
 
 namespace ctd {
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <sys/stat.h>
 
-#include "conntrackd/client_args.h"
-#include "conntrackd/config.h"
+#include "conntrackd/control/client_args.h"
+#include "conntrackd/config/config.h"
 #include "conntrackd/daemon.h"
 #include "conntrackd/log.h"
 

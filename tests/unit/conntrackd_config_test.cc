@@ -6,8 +6,8 @@
 #include <arpa/inet.h>
 #include <string>
 
-#include "conntrackd/config.h"
-#include "conntrackd/config_lexer.h"
+#include "conntrackd/config/config.h"
+#include "conntrackd/config/config_lexer.h"
 
 namespace {
 

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "conntrackd/client_args.h"
-#include "conntrackd/control_proto.h"
-#include "conntrackd/control_server.h"
-#include "conntrackd/dump_format.h"
-#include "conntrackd/stats_format.h"
+#include "conntrackd/control/client_args.h"
+#include "conntrackd/control/control_proto.h"
+#include "conntrackd/control/control_server.h"
+#include "conntrackd/control/dump_format.h"
+#include "conntrackd/control/stats_format.h"
 
 
 namespace {

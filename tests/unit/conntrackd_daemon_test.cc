@@ -11,8 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "conntrackd/config.h"
-#include "conntrackd/kernel_sync.h"
+#include "conntrackd/config/config.h"
+#include "conntrackd/kernel/kernel_sync.h"
 #include "conntrackd/lockfile.h"
 #include "conntrackd/log.h"
 #include "conntrackd/sd_notify.h"

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "conntrackd/config.h"
-#include "conntrackd/config_parser.h"
-#include "conntrackd/filter_bpf.h"
+#include "conntrackd/config/config.h"
+#include "conntrackd/config/config_parser.h"
+#include "conntrackd/kernel/filter_bpf.h"
 #include "ct_uapi.h"
 #include "netlink/cbpf.h"
 #include "netlink/msg_builder.h"

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "base/out_buf.h"
-#include "conntrackd/control_proto.h"
-#include "conntrackd/control_server.h"
-#include "conntrackd/exp_dump_format.h"
-#include "conntrackd/expect_cache.h"
-#include "conntrackd/kernel_expect.h"
+#include "conntrackd/control/control_proto.h"
+#include "conntrackd/control/control_server.h"
+#include "conntrackd/control/exp_dump_format.h"
+#include "conntrackd/cache/expect_cache.h"
+#include "conntrackd/kernel/kernel_expect.h"
 #include "ct/expect.h"
 #include "ct/expect_parse.h"
 #include "ct/expect_print.h"

@@ -8,7 +8,7 @@
 #include <random>
 #include <tuple>
 
-#include "conntrackd/flow_cache.h"
+#include "conntrackd/cache/flow_cache.h"
 #include "ct_uapi.h"
 
 namespace {

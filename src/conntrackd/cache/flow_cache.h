@@ -1,0 +1,184 @@
+// The daemon's flow caches (internal: local kernel state; external: state
+// learned from peers): fixed-size records in slabs, found through an
+// intrusive hash keyed by the original tuple plus zone.
+//
+// Why not cache ct::Flow (~300 bytes, string views into a netlink buffer)?
+// A cache holds up to HashLimit entries for hours; what it needs is what the
+// sync protocol carries (spec/conntrackd.md §3.4) plus the cache's own
+// bookkeeping, in a compact owned form:
+//
+//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 68
+//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 116
+//
+// computed as sizeof(record) (static_assert'ed below).  A record holds the
+// original and reply tuples (addresses, ports or ICMP type/code/id), zone,
+// L4 proto, status, timeout, mark, kernel id, TCP state and window scales (or SCTP /
+// DCCP state, DCCP role), the object state (NEW/ALIVE/DEAD), creation and
+// last-update times, presence bits, the hash chain link and a link to an
+// optional extension.  Rare, bulky attributes (master tuple, NAT sequence
+// adjustment, helper name, labels, synproxy, SCTP vtags) live in one
+// FlowExt record (bytes_per_ext() = 128) allocated only for flows that
+// have any of them (an all-zero synproxy triple, which the kernel reports
+// for every ctnetlink-created entry, is one presence bit instead).  Every slab is allocated whole (kSlabRecords records),
+// so memory is reserved in large chunks and never per flow; the bucket
+// array is 4 bytes per bucket.  mem() reports reserved and used bytes.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "conntrackd/cache/slab_pool.h"
+#include "ct/flow.h"
+
+namespace ctd {
+
+// Object state, as upstream's cache objects (NONE -> NEW -> ALIVE -> DEAD).
+enum class ObjState : uint8_t { kNone, kNew, kAlive, kDead };
+
+inline constexpr uint32_t kNilRef = kSlabPoolNil;
+inline constexpr uint32_t kSlabRecords = kSlabPoolRecords;  // 4096 records per slab
+inline constexpr unsigned kMaxLabelBytes = 16;  // kernel NF_CT_LABELS_MAX_SIZE
+inline constexpr unsigned kMaxHelperName = 16;  // NTA_HELPER_NAME, NUL included
+
+// Presence bits of a record (the ct::Flow fields we keep).
+enum FlowHas : uint16_t {
+  kHasReply = 1 << 0, kHasStatus = 1 << 1, kHasTimeout = 1 << 2, kHasMark = 1 << 3,
+  kHasL4State = 1 << 4, kHasWscale = 1 << 5, kHasZone = 1 << 6, kHasIcmp = 1 << 7,
+  kHasPorts = 1 << 8, kHasDccpRole = 1 << 9, kHasTcpFlags = 1 << 10,
+  // Synproxy ISN/ITS/TSOFF present and all zero.  The kernel adds the
+  // synproxy (and seqadj) extension to every entry created through
+  // ctnetlink (ctnetlink_create_conntrack) and then dumps CTA_SYNPROXY
+  // with zeros, so on a table filled by conntrack -I / a sync peer every
+  // flow carries it: kept here rather than in a 128-byte FlowExt.
+  kHasSynproxyZero = 1 << 11,
+  kHasId = 1 << 12,
+};
+
+// Fields common to both address sizes, ordered for no padding.
+struct FlowHeader {
+  uint32_t next;        // hash chain: next ref in the bucket, or kNilRef
+  uint32_t ext;         // FlowExt ref, or kNilRef
+  uint32_t status, timeout, mark;
+  uint32_t created;     // seconds, the caller's clock ("active since")
+  uint32_t lastupdate;  // seconds, the caller's clock
+  uint32_t id;          // the kernel's conntrack id (`-i -x` shows it)
+  uint16_t sport, dport;    // orig; ICMP: sport = id, dport = type << 8 | code
+  uint16_t rsport, rdport;  // reply, same encoding
+  uint16_t zone;
+  uint16_t has;             // FlowHas bits
+  uint8_t l4;
+  uint8_t l4state;          // TCP, SCTP or DCCP state
+  uint8_t wscale[2];        // TCP; DCCP role in wscale[0]
+  uint8_t tcp_flags[2];     // TCP flags (orig, repl)
+  ObjState obj;
+  uint8_t family;
+};
+static_assert(sizeof(FlowHeader) == 52);
+
+template <unsigned N>
+struct FlowRecord {
+  FlowHeader h;
+  uint8_t src[N], dst[N];    // orig tuple
+  uint8_t rsrc[N], rdst[N];  // reply tuple
+};
+static_assert(sizeof(FlowRecord<4>) == 68);
+static_assert(sizeof(FlowRecord<16>) == 116);
+
+// Rare attributes, allocated only when a flow has one of them.
+struct FlowExt {
+  uint32_t next_free;  // free list link while unused
+  uint16_t has;        // ExtHas bits
+  uint8_t master_l3, master_l4;
+  uint8_t master_src[16], master_dst[16];
+  uint16_t master_sport, master_dport;
+  uint32_t seq_adj[6];       // orig corr_pos, before, after; then reply
+  uint32_t synproxy[3];      // isn, its, tsoff
+  uint32_t sctp_vtag[2];
+  char helper[kMaxHelperName];
+  uint8_t labels[kMaxLabelBytes];
+  uint8_t labels_len;
+  uint8_t pad[7];
+};
+static_assert(sizeof(FlowExt) == 128);
+enum ExtHas : uint16_t {
+  kExtMaster = 1 << 0, kExtSeqAdj = 1 << 1, kExtSynproxy = 1 << 2, kExtVtags = 1 << 3,
+  kExtHelper = 1 << 4, kExtLabels = 1 << 5,
+};
+
+struct CacheMem {
+  size_t reserved;     // bytes obtained from the allocator (slabs + buckets + tables)
+  size_t used;         // bytes of live records (flows and extensions)
+  size_t flows_v4, flows_v6, exts;
+};
+
+enum class CacheErr : uint8_t { kOk, kExists, kNotFound, kNoSpace, kNoMemory, kInvalid };
+
+class FlowCache {
+ public:
+  FlowCache() = default;
+  ~FlowCache();
+  FlowCache(const FlowCache&) = delete;
+  FlowCache& operator=(const FlowCache&) = delete;
+
+  // `buckets` (HashSize) is rounded up to a power of two; `limit`
+  // (HashLimit) bounds the number of flows.  False if out of memory.
+  bool init(uint32_t buckets, uint32_t limit);
+
+  static constexpr size_t bytes_per_flow(int family) {
+    return family == 10 /* AF_INET6 */ ? sizeof(FlowRecord<16>) : sizeof(FlowRecord<4>);
+  }
+  static constexpr size_t bytes_per_ext() { return sizeof(FlowExt); }
+
+  // The flow's orig tuple (+zone) is the key.  kInvalid if the flow lacks
+  // L3/L4/addresses or carries labels longer than kMaxLabelBytes;
+  // kExists with *ref set to the entry already there (one lookup for an
+  // upsert).
+  CacheErr insert(const ct::Flow& f, uint32_t now, uint32_t* ref);
+  uint32_t lookup(const ct::Flow& key) const;  // kNilRef if absent
+  // Overwrites the stored attributes with those present in f (absent ones
+  // are kept), sets lastupdate and ALIVE.
+  CacheErr update(uint32_t ref, const ct::Flow& f, uint32_t now);
+  void erase(uint32_t ref);
+  void clear();
+
+  // The stored flow as a ct::Flow (views point into the cache: valid until
+  // the entry changes).
+  void to_flow(uint32_t ref, ct::Flow* out) const;
+  const FlowHeader& header(uint32_t ref) const { return *hdr(ref); }
+  void set_state(uint32_t ref, ObjState s) { hdr(ref)->obj = s; }
+
+  // Visits every flow; fn(ref) may erase that ref.
+  template <class Fn>
+  void for_each(Fn&& fn) {
+    for (uint32_t b = 0; b < nbuckets_; b++) {
+      uint32_t r = buckets_[b];
+      while (r != kNilRef) {
+        uint32_t next = hdr(r)->next;
+        fn(r);
+        r = next;
+      }
+    }
+  }
+
+  uint32_t size() const { return count_; }
+  uint32_t limit() const { return limit_; }
+  CacheMem mem() const;
+
+ private:
+  // A ref is a pool index with the top bit naming the class (1 = IPv6).
+  static constexpr uint32_t kV6Bit = 0x80000000u;
+
+  FlowHeader* hdr(uint32_t ref) const {
+    return reinterpret_cast<FlowHeader*>(ref & kV6Bit ? v6_.at(ref & ~kV6Bit) : v4_.at(ref));
+  }
+  uint32_t bucket_of(const FlowHeader& h, const uint8_t* src, const uint8_t* dst, unsigned alen) const;
+  bool key_equal(uint32_t ref, const ct::Flow& f) const;
+  CacheErr store(uint32_t ref, const ct::Flow& f);
+  void unlink(uint32_t ref);
+
+  SlabPool v4_, v6_, ext_;  // one slab class per record size
+  uint32_t* buckets_ = nullptr;
+  uint32_t nbuckets_ = 0, bucket_shift_ = 0;
+  uint32_t limit_ = 0, count_ = 0;
+};
+
+}  // namespace ctd

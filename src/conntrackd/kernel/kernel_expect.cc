@@ -1,0 +1,218 @@
+// See kernel_expect.h.
+#include "conntrackd/kernel/kernel_expect.h"
+
+#include <cerrno>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "conntrackd/daemon.h"
+#include "ct/expect_build.h"
+#include "ct/expect_parse.h"
+#include "ct_uapi.h"
+#include "netlink/dump_pipeline.h"
+#include "netlink/msg_builder.h"
+#include "netlink/recv_loop.h"
+
+namespace ctd {
+
+using ct::F;
+using ct::XA;
+using uapi::NlMsgHdr;
+
+namespace {
+
+bool is_exp_msg(const NlMsgHdr& h) { return (h.type >> 8) == uapi::kNfnlSubsysCtnetlinkExp; }
+
+void count_create_failure(CacheCounters& k, CacheErr e) {
+  k.create_failed++;
+  if (e == CacheErr::kNoSpace) k.no_space++;
+  else if (e == CacheErr::kNoMemory) k.no_memory++;
+}
+
+}  // namespace
+
+bool exp_helper_accepted(const Config& c, const ct::Expect& e) {
+  if (c.nexpect_helpers == 0) return true;  // no list: everything
+  // A kernel too old to report the helper name: refused (upstream skips).
+  if (!e.has(XA::kHelper)) return false;
+  for (unsigned i = 0; i < c.nexpect_helpers && i < kMaxExpectHelpers; i++) {
+    const char* name = c.expect_helpers[i];
+    const size_t n = strnlen(name, sizeof(c.expect_helpers[i]));
+    // strncasecmp(item, helper, strlen(item)): the listed name must be a
+    // prefix of the helper name ("sip" accepts "sip-5060").
+    if (e.helper.size() >= n && strncasecmp(name, e.helper.data(), n) == 0) return true;
+  }
+  return false;
+}
+
+bool ExpectKernel::master_sane(const ct::Expect& e) {
+  // upstream ct_filter_master_sanity_check(), with its messages.
+  if (!e.has(XA::kMaster)) {
+    d_.log(kLogErr, "no master tuple in expectation");
+    return false;
+  }
+  const ct::Flow& t = e.tuples;
+  if (!t.has(F::kMasterL3)) {
+    d_.log(kLogErr, "missing layer 3 protocol");
+    return false;
+  }
+  const uint8_t l3 = t.tuple[ct::kExpMaster].l3;
+  if ((l3 == uapi::kAfInet || l3 == uapi::kAfInet6) &&
+      (!t.has(F::kMasterSrc) || !t.has(F::kMasterDst))) {
+    d_.log(kLogErr, l3 == uapi::kAfInet
+                        ? "missing IPv4 address. You forgot to load nf_conntrack_ipv4?"
+                        : "missing IPv6 address. You forgot to load nf_conntrack_ipv6?");
+    return false;
+  }
+  return true;
+}
+
+bool ExpectKernel::master_known(const ct::Expect& e) {
+  if (!master_sane(e)) return false;
+  const ct::Flow& t = e.tuples;
+  const uint8_t l3 = t.tuple[ct::kExpMaster].l3;
+  // The master must be in the internal conntrack cache, looked up by its
+  // original tuple.  The master tuple carries no zone, so (as upstream,
+  // whose hash reads an unset zone as 0) only zone-0 masters are found.
+  static ct::Flow key;
+  key.clear();
+  ct::copy_tuple(t, ct::kExpMaster, key, ct::kDirOrig);
+  key.family = l3;
+  return d_.internal().lookup(key) != kNilRef;
+}
+
+void ExpectKernel::insert(const ct::Expect& e) {
+  CacheCounters& k = d_.exp_internal_counters_mut();
+  uint32_t ref;
+  CacheErr r = d_.exp_internal().insert(e, Daemon::now(), &ref);
+  if (r == CacheErr::kOk) k.created++;
+  else count_create_failure(k, r);
+}
+
+void ExpectKernel::upsert(const ct::Expect& e) {
+  ExpectCache& c = d_.exp_internal();
+  const uint32_t ref = c.lookup(e);
+  if (ref == kNilRef) {
+    insert(e);
+    return;
+  }
+  c.update(ref, e, Daemon::now());
+  d_.exp_internal_counters_mut().updated++;
+}
+
+void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
+  RuntimeCounters& rt = d_.runtime_mut();
+  rt.events_received++;
+  ct::Expect& e = scratch_;
+  if (!is_exp_msg(h) || !ct::expect_parse(p, e)) {
+    rt.events_unknown++;
+    return;
+  }
+  if (!exp_helper_accepted(d_.config(), e)) {
+    rt.events_filtered++;
+    return;
+  }
+  const ct::MsgKind kind = ct::expect_msg_kind(h);
+  // DESTROY: see the header (the master is usually gone from our cache
+  // already, not from upstream's); the sanity check still runs.
+  if (kind == ct::MsgKind::kDestroy ? !master_sane(e) : !master_known(e))
+    return;  // upstream: not counted
+  ExpectCache& c = d_.exp_internal();
+  CacheCounters& k = d_.exp_internal_counters_mut();
+  switch (kind) {
+    case ct::MsgKind::kNew: {
+      // upstream internal_cache_exp_event_new(): an equal entry is
+      // replaced (cache_del counts it destroyed).
+      const uint32_t ref = c.lookup(e);
+      if (ref != kNilRef) {
+        if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
+        c.erase(ref);
+      }
+      insert(e);
+      break;
+    }
+    case ct::MsgKind::kUpdate:
+      upsert(e);
+      break;
+    case ct::MsgKind::kDestroy: {
+      const uint32_t ref = c.lookup(e);
+      if (ref == kNilRef) return;
+      if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
+      c.erase(ref);
+      break;
+    }
+    default:
+      rt.events_unknown++;
+      break;
+  }
+}
+
+int ExpectKernel::dump(nl::Socket& s) {
+  bool complete;
+  return walk_dump(s, false, &complete);
+}
+
+int ExpectKernel::purge(nl::Socket& s) {
+  ExpectCache& c = d_.exp_internal();
+  c.for_each([&c](uint32_t ref) { c.set_mark(ref, true); });
+  bool complete = false;
+  int r = walk_dump(s, true, &complete);
+  if (r < 0 || !complete) return r;  // an interrupted dump proves nothing
+  CacheCounters& k = d_.exp_internal_counters_mut();
+  c.for_each([&](uint32_t ref) {
+    if (!c.header(ref).mark) return;
+    if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
+    c.erase(ref);
+  });
+  return 0;
+}
+
+int ExpectKernel::walk_dump(nl::Socket& s, bool purging, bool* complete) {
+  alignas(8) uint8_t buf[128];
+  nl::MsgBuilder b(buf, sizeof buf);
+  const uint32_t seq = s.next_seq();
+  if (!ct::build_exp_dump(b, seq, uapi::kAfUnspec)) return -EMSGSIZE;
+  nl::RecvState st;
+  st.seq = seq;
+  st.portid = s.portid();
+  int r = s.send(b.data());
+  if (r < 0) return r;
+  RuntimeCounters& rt = d_.runtime_mut();
+  auto fn = [&](const NlMsgHdr& h, std::span<const uint8_t> p) -> int {
+    ct::Expect& e = scratch_;
+    if (!is_exp_msg(h) || !ct::expect_parse(p, e)) {
+      rt.dump_unknown++;
+      return nl::kCbOk;
+    }
+    if (!exp_helper_accepted(d_.config(), e) || !master_known(e)) return nl::kCbOk;
+    if (purging) {
+      const uint32_t ref = d_.exp_internal().lookup(e);
+      if (ref != kNilRef) d_.exp_internal().set_mark(ref, false);
+      return nl::kCbOk;
+    }
+    // A dump entry is EXP_NEW without NLM_F_CREATE: upstream's "update".
+    if (ct::expect_msg_kind(h) == ct::MsgKind::kUpdate) upsert(e);
+    else rt.dump_unknown++;
+    return nl::kCbOk;
+  };
+  r = nl::recv_dump_pipelined(s, st, fn);
+  *complete = r >= 0 && !st.dump_intr;
+  return r;
+}
+
+int ExpectKernel::flush(nl::Socket& req) {
+  alignas(8) uint8_t buf[128];
+  nl::MsgBuilder b(buf, sizeof buf);
+  if (!ct::build_exp_flush(b, req.next_seq(), uapi::kAfUnspec)) return -EMSGSIZE;
+  int r = req.send(b.data());
+  // The ack (or error) is read now so it does not pile up in the socket;
+  // the request socket is non-blocking.
+  alignas(8) static uint8_t ack[4096];
+  for (int i = 0; i < 64; i++) {
+    ssize_t n = recv(req.fd(), ack, sizeof ack, MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && errno == ENOBUFS)) break;
+  }
+  return r;
+}
+
+}  // namespace ctd
