@@ -27,14 +27,9 @@ namespace ctd {
 static_assert(kLogErr == LOG_ERR && kLogWarning == LOG_WARNING && kLogNotice == LOG_NOTICE &&
               kLogInfo == LOG_INFO);
 
-enum Tag : uint32_t {
-  kTagSignal = EventLoop::kTagSignal,
-  kTagEvents, kTagControl, kTagResync, kTagPoll, kTagPurge, kTagWatchdog,
-  kTagResyncDump4, kTagResyncDump6,
-};
-
 struct DaemonImpl {
-  explicit DaemonImpl(Daemon& d) : ks(d) {}
+  explicit DaemonImpl(Daemon& d) : d(d), ks(d) {}
+  Daemon& d;
   Logger logger;
   EventLoop loop;
   KernelSync ks;
@@ -43,6 +38,47 @@ struct DaemonImpl {
   bool stop = false;
   bool lock_taken = false;
   uint64_t watchdog_ms = 0;
+
+  // fd callbacks (EventLoop::watch)
+  void on_signal() {
+    for (int k = 0; k < 64; k++) {
+      int sig = loop.read_signal();
+      if (sig == 0) break;
+      if (sig == SIGTERM || sig == SIGINT) stop = true;
+      else if (sig == SIGHUP) logger.reopen();
+    }
+  }
+  void on_control(uint32_t) {
+    if (!stop) ctl.on_readable(d);
+  }
+  void on_events(uint32_t) {
+    if (stop) return;
+    ks.on_events();  // level-triggered epoll brings us back to what is left
+    if (ks.take_resync_request())
+      resync_timer.arm(uint64_t(d.config().netlink_overrun_resync) * 1000);
+  }
+  void on_resync_timer(uint32_t) {
+    resync_timer.ack();
+    ks.start_async_resync(true, true);
+  }
+  void on_async4(uint32_t) { ks.on_async_readable(0); }
+  void on_async6(uint32_t) { ks.on_async_readable(1); }
+  void on_poll_timer(uint32_t) {
+    poll_timer.ack();
+    // upstream's polling does not count as a resync
+    ks.start_async_resync(true, false);
+    // upstream do_polling_alarm(): expectations are only purged (its
+    // resync handle has no expectation callback, so none are added).
+    if (d.expect_enabled()) ks.purge_expect();
+  }
+  void on_purge_timer(uint32_t) {
+    purge_timer.ack();
+    d.run_scheduled_flush();
+  }
+  void on_watchdog_timer(uint32_t) {
+    watchdog_timer.ack();
+    sd_notify_send("WATCHDOG=1");
+  }
 };
 
 Daemon::~Daemon() { delete impl_; }
@@ -213,6 +249,20 @@ int Daemon::request_resync() {
   return 0;
 }
 
+// -t's alarm went off: the selective kernel flush in a child, and the
+// internal cache emptied (upstream's do_reset_cache_alarm()).
+void Daemon::run_scheduled_flush() {
+  rt_.flush_kernel++;
+  log(kLogNotice, "flushing kernel conntrack table (scheduled)");
+  flush_in_child(false);
+  if (internal_bypass()) {
+    impl_->ks.flush_kernel();  // the bypass "cache" flush, inline
+  } else {
+    icnt_.destroyed += internal_.size();  // upstream cache_flush()
+    internal_.clear();
+  }
+}
+
 int Daemon::arm_purge_timer() {
   if (!impl_ || impl_->purge_timer.armed()) return 0;
   log(kLogNotice, "flushing conntrack table in %u secs", cfg_.purge_timeout);
@@ -310,7 +360,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     return 1;
   };
   set_scheduler(*this, cfg_);
-  if (im.loop.open() < 0) {
+  if (im.loop.open([](void* c, uint32_t) { static_cast<DaemonImpl*>(c)->on_signal(); }, &im) < 0) {
     log(kLogErr, "can't create file descriptor pool");
     return fail();
   }
@@ -318,7 +368,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     log(kLogErr, "can't open unix socket!");
     return fail();
   }
-  im.loop.add(im.ctl.fd(), kTagControl);
+  im.loop.watch<&DaemonImpl::on_control>(im.ctl.fd(), &im);
   // A Helper block alone runs no conntrack side (upstream's init()).
   const bool ctnl = cfg_.sync || cfg_.stats || !cfg_.helper;
   if (ctnl && start_ctnl() < 0) return fail();
@@ -328,18 +378,18 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     log(kLogErr, "can't create file descriptor pool");
     return fail();
   }
-  im.loop.add(im.resync_timer.fd(), kTagResync);
-  im.loop.add(im.poll_timer.fd(), kTagPoll);
-  im.loop.add(im.purge_timer.fd(), kTagPurge);
-  im.loop.add(im.watchdog_timer.fd(), kTagWatchdog);
+  im.loop.watch<&DaemonImpl::on_resync_timer>(im.resync_timer.fd(), &im);
+  im.loop.watch<&DaemonImpl::on_poll_timer>(im.poll_timer.fd(), &im);
+  im.loop.watch<&DaemonImpl::on_purge_timer>(im.purge_timer.fd(), &im);
+  im.loop.watch<&DaemonImpl::on_watchdog_timer>(im.watchdog_timer.fd(), &im);
   if (ctnl && im.ks.poll_mode()) {
     im.poll_timer.arm(uint64_t{cfg_.poll_secs} * 1000, uint64_t{cfg_.poll_secs} * 1000);
   } else if (ctnl) {
-    im.loop.add(im.ks.event_fd(), kTagEvents);
+    im.loop.watch<&DaemonImpl::on_events>(im.ks.event_fd(), &im);
   }
   if (ctnl) {
-    if (im.ks.async_fd(0) >= 0) im.loop.add(im.ks.async_fd(0), kTagResyncDump4);
-    if (im.ks.async_fd(1) >= 0) im.loop.add(im.ks.async_fd(1), kTagResyncDump6);
+    if (im.ks.async_fd(0) >= 0) im.loop.watch<&DaemonImpl::on_async4>(im.ks.async_fd(0), &im);
+    if (im.ks.async_fd(1) >= 0) im.loop.watch<&DaemonImpl::on_async6>(im.ks.async_fd(1), &im);
   }
   rt_.started = time(nullptr);
   log(kLogNotice, "initialization completed");
@@ -386,72 +436,8 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   }
   if (cfg_.systemd) sd_notify_send("READY=1");
 
-  uint32_t tags[16];
-  for (uint64_t iter = 0; !im.stop; iter++) {
-    bool more = false;
-    int n = im.loop.wait(tags, 16, -1);
-    if (n < 0) {
-      rt_.select_failed++;
-      continue;
-    }
-    for (int i = 0; i < n && !im.stop; i++) {
-      switch (tags[i]) {
-        case kTagSignal: {
-          for (int k = 0; k < 64; k++) {
-            int sig = im.loop.read_signal();
-            if (sig == 0) break;
-            if (sig == SIGTERM || sig == SIGINT) im.stop = true;
-            else if (sig == SIGHUP) im.logger.reopen();
-          }
-          break;
-        }
-        case kTagEvents:
-          more = im.ks.on_events();
-          if (im.ks.take_resync_request())
-            im.resync_timer.arm(uint64_t(cfg_.netlink_overrun_resync) * 1000);
-          break;
-        case kTagControl:
-          im.ctl.on_readable(*this);
-          break;
-        case kTagResync:
-          im.resync_timer.ack();
-          im.ks.start_async_resync(true, true);
-          break;
-        case kTagResyncDump4:
-          im.ks.on_async_readable(0);
-          break;
-        case kTagResyncDump6:
-          im.ks.on_async_readable(1);
-          break;
-        case kTagPoll:
-          im.poll_timer.ack();
-          // upstream's polling does not count as a resync
-          im.ks.start_async_resync(true, false);
-          // upstream do_polling_alarm(): expectations are only purged (its
-          // resync handle has no expectation callback, so none are added).
-          if (expect_enabled()) im.ks.purge_expect();
-          break;
-        case kTagPurge:
-          im.purge_timer.ack();
-          rt_.flush_kernel++;
-          log(kLogNotice, "flushing kernel conntrack table (scheduled)");
-          flush_in_child(false);
-          if (internal_bypass()) {
-            im.ks.flush_kernel();  // the bypass "cache" flush, inline
-          } else {
-            icnt_.destroyed += internal_.size();  // upstream cache_flush()
-            internal_.clear();
-          }
-          break;
-        case kTagWatchdog:
-          im.watchdog_timer.ack();
-          sd_notify_send("WATCHDOG=1");
-          break;
-        default:
-          break;
-      }
-    }
-    (void)more;  // level-triggered epoll brings us back to pending events
+  while (!im.stop) {
+    if (im.loop.dispatch(-1) < 0) rt_.select_failed++;
   }
 
   // upstream killer()

@@ -160,6 +160,7 @@ class Daemon {
   int send_bulk();                            // -B (no sync yet: logs only)
   int request_resync();                       // -n (no sync yet: logs only)
   int arm_purge_timer();                      // -t
+  void run_scheduled_flush();                 // -t's alarm fired
   void request_shutdown();                    // -k: the loop exits after
                                               // the current request
 

@@ -49,7 +49,7 @@ EventLoop::~EventLoop() {
   if (ep_ >= 0) close(ep_);
 }
 
-int EventLoop::open() {
+int EventLoop::open(Fn on_signal, void* ctx) {
   ep_ = epoll_create1(EPOLL_CLOEXEC);
   if (ep_ < 0) return -errno;
   sigset_t set;
@@ -61,27 +61,68 @@ int EventLoop::open() {
   sfd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (sfd_ < 0) return -errno;
   signal(SIGPIPE, SIG_IGN);
-  return add(sfd_, kTagSignal);
+  return watch(sfd_, on_signal, ctx);
 }
 
-int EventLoop::add(int fd, uint32_t tag) {
+int EventLoop::slot_of(int fd) const {
+  for (unsigned i = 0; i < kMaxWatches; i++)
+    if (w_[i].fd == fd) return static_cast<int>(i);
+  return -1;
+}
+
+int EventLoop::watch(int fd, Fn fn, void* ctx, uint32_t events) {
+  if (fd < 0 || !fn) return -EBADF;
+  if (slot_of(fd) >= 0) return -EEXIST;
+  int s = slot_of(-1);
+  if (s < 0) return -ENOSPC;
+  Watch& w = w_[s];
   epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u32 = tag;
-  return epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+  ev.events = events;
+  ev.data.u64 = (uint64_t{w.gen} << 32) | static_cast<uint32_t>(s);
+  if (epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) < 0) return -errno;
+  w.fd = fd;
+  w.fn = fn;
+  w.ctx = ctx;
+  nwatch_++;
+  return 0;
 }
 
-int EventLoop::del(int fd) { return epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr) < 0 ? -errno : 0; }
+int EventLoop::modify(int fd, uint32_t events) {
+  int s = slot_of(fd);
+  if (s < 0) return -ENOENT;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = (uint64_t{w_[s].gen} << 32) | static_cast<uint32_t>(s);
+  return epoll_ctl(ep_, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
 
-int EventLoop::wait(uint32_t* tags, int max, int timeout_ms) {
+int EventLoop::unwatch(int fd) {
+  int s = slot_of(fd);
+  if (s < 0 || fd < 0) return -ENOENT;
+  epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);  // fails harmlessly if fd was closed
+  Watch& w = w_[s];
+  w.fd = -1;
+  w.gen++;
+  w.fn = nullptr;
+  w.ctx = nullptr;
+  nwatch_--;
+  return 0;
+}
+
+int EventLoop::dispatch(int timeout_ms) {
   epoll_event evs[16];
-  if (max > 16) max = 16;
-  int n = epoll_wait(ep_, evs, max, timeout_ms);
+  int n = epoll_wait(ep_, evs, 16, timeout_ms);
   if (n < 0) return errno == EINTR ? 0 : -errno;
-  for (int i = 0; i < n; i++) tags[i] = evs[i].data.u32;
-  return n;
+  int ran = 0;
+  for (int i = 0; i < n; i++) {
+    uint32_t s = static_cast<uint32_t>(evs[i].data.u64);
+    uint32_t gen = static_cast<uint32_t>(evs[i].data.u64 >> 32);
+    if (s >= kMaxWatches || w_[s].fd < 0 || w_[s].gen != gen) continue;
+    w_[s].fn(w_[s].ctx, evs[i].events);
+    ran++;
+  }
+  return ran;
 }
-
 int EventLoop::read_signal(int* pid_out) {
   signalfd_siginfo si;
   ssize_t n = read(sfd_, &si, sizeof si);

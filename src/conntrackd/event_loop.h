@@ -1,9 +1,12 @@
-// The daemon's one wait point: an epoll set over the event socket, the
-// control socket, a signalfd (SIGTERM, SIGINT, SIGHUP; children are the control
-// server's, reaped through its pidfds) and
-// timerfds, each registered with a small integer tag.
+// The daemon's one wait point: an epoll set in which every fd is registered
+// with its own callback.  Whoever owns an fd (the kernel side, the control
+// socket, a sync channel, a timer's owner) watches it and is called back;
+// the loop knows nothing about what the fds are, so a new channel or mode
+// adds its fds without touching the loop.  Signals (SIGTERM, SIGINT,
+// SIGHUP) arrive through a signalfd watched like any other fd.
 #pragma once
 #include <cstdint>
+#include <sys/epoll.h>
 
 namespace ctd {
 
@@ -32,26 +35,49 @@ class Timer {
 
 class EventLoop {
  public:
+  // Called with the epoll event bits of a ready fd.
+  using Fn = void (*)(void* ctx, uint32_t events);
+  static constexpr unsigned kMaxWatches = 64;
+
   EventLoop() = default;
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Creates the epoll set and blocks + routes the signals to a signalfd
-  // (registered with tag kTagSignal).  0 or -errno.
-  int open();
-  static constexpr uint32_t kTagSignal = 0;
-  int add(int fd, uint32_t tag);  // EPOLLIN, level-triggered
-  int del(int fd);
-  // Waits for at most `max` ready tags.  Returns their count (0 on a
-  // timeout or EINTR) or -errno.
-  int wait(uint32_t* tags, int max, int timeout_ms);
+  // Creates the epoll set and blocks + routes SIGTERM/SIGINT/SIGHUP to a
+  // signalfd, handed to on_signal (which reads it with read_signal()).
+  // 0 or -errno.
+  int open(Fn on_signal, void* ctx);
+  // Level-triggered.  0 or -errno (-ENOSPC when kMaxWatches are used).
+  int watch(int fd, Fn fn, void* ctx, uint32_t events = EPOLLIN);
+  // The same with a member function: loop.watch<&T::on_x>(fd, this).
+  template <auto M, class T>
+  int watch(int fd, T* obj, uint32_t events = EPOLLIN) {
+    return watch(fd, [](void* c, uint32_t ev) { (static_cast<T*>(c)->*M)(ev); }, obj, events);
+  }
+  int modify(int fd, uint32_t events);
+  // Safe from inside a callback: an event of `fd` already fetched in the
+  // same round is not delivered.
+  int unwatch(int fd);
+  // Waits up to timeout_ms (-1: forever) and runs the callbacks of the
+  // ready fds.  Returns how many ran (0 on timeout or EINTR) or -errno.
+  int dispatch(int timeout_ms);
   // Reads one pending signal number from the signalfd, or 0.
   int read_signal(int* pid_out = nullptr);
+  unsigned watches() const { return nwatch_; }
 
  private:
+  struct Watch {
+    int fd = -1;
+    uint32_t gen = 0;  // bumped on unwatch: stale events are recognised
+    Fn fn = nullptr;
+    void* ctx = nullptr;
+  };
+  int slot_of(int fd) const;
   int ep_ = -1;
   int sfd_ = -1;
+  unsigned nwatch_ = 0;
+  Watch w_[kMaxWatches];
 };
 
 }  // namespace ctd
