@@ -21,6 +21,10 @@
 #include "conntrackd/sd_notify.h"
 
 #include "conntrackd/control/control_server.h"
+#include "conntrackd/kernel/commit.h"
+#include "conntrackd/sync/external_cache.h"
+#include "conntrackd/sync/external_inject.h"
+#include "conntrackd/sync/sync_engine.h"
 
 namespace ctd {
 
@@ -35,6 +39,10 @@ struct DaemonImpl {
   KernelSync ks;
   Timer resync_timer, poll_timer, purge_timer, watchdog_timer;
   ControlServer ctl;
+  SyncEngine* sync = nullptr;     // Sync { } only
+  ExternalHandler* ext = nullptr;
+  nl::Socket commit_sock;         // upstream's commit handle (origin COMMIT)
+  int commit_pid = 0;
   bool stop = false;
   bool lock_taken = false;
   uint64_t watchdog_ms = 0;
@@ -81,7 +89,47 @@ struct DaemonImpl {
   }
 };
 
-Daemon::~Daemon() { delete impl_; }
+Daemon::~Daemon() {
+  if (impl_) {
+    delete impl_->sync;
+    delete impl_->ext;
+  }
+  delete impl_;
+}
+
+// ---- the sync side -----------------------------------------------------------
+
+void Daemon::sync_local(uint32_t ref) {
+  if (impl_ && impl_->sync) impl_->sync->local_changed(ref);
+}
+
+void Daemon::sync_bypass_event(const ct::Flow& f, int type) {
+  if (impl_ && impl_->sync) impl_->sync->send_event(f, static_cast<uint8_t>(type));
+}
+
+uint32_t Daemon::inject_portid() const {
+  return impl_ && impl_->ext ? impl_->ext->portid() : 0;
+}
+
+uint32_t Daemon::commit_portid() const {
+  return impl_ && impl_->commit_sock.fd() >= 0 ? impl_->commit_sock.portid() : 0;
+}
+
+void Daemon::fill_sync_stats(SyncStats* s) const {
+  if (impl_ && impl_->sync) impl_->sync->fill_stats(s);
+}
+
+void Daemon::put_rsqueue(base::OutBuf& out) {
+  if (impl_ && impl_->sync) impl_->sync->put_rsqueue(out);
+}
+
+void Daemon::bulk_from_kernel() {
+  if (impl_) impl_->ks.dump_to_peers();
+}
+
+bool Daemon::commit_running() const {
+  return impl_ && impl_->commit_pid > 0 && kill(impl_->commit_pid, 0) == 0;
+}
 
 uint32_t Daemon::now() {
   timespec ts;
@@ -173,6 +221,10 @@ int Daemon::resync_from_kernel(bool ct, bool exp) {
 }
 
 int Daemon::flush_caches(bool internal, bool external) {
+  if (external && commit_running()) {
+    log(kLogErr, "ignoring flush command, commit still in progress");
+    return 0;
+  }
   if (stats_mode() || internal == external) log(kLogNotice, "flushing caches");
   else log(kLogNotice, internal ? "flushing internal cache" : "flushing external cache");
   // upstream: an immediate flush of the internal cache cancels a
@@ -186,14 +238,8 @@ int Daemon::flush_caches(bool internal, bool external) {
   }
   if (external && external_inject()) external = false;  // nothing cached
   // upstream cache_flush(): every entry removed counts as destroyed.
-  if (internal) {
-    icnt_.destroyed += internal_.size();
-    internal_.clear();
-  }
-  if (external) {
-    ecnt_.destroyed += external_.size();
-    external_.clear();
-  }
+  if (internal) internal_.flush();
+  if (external) external_.flush();
   return 0;
 }
 
@@ -203,14 +249,11 @@ int Daemon::flush_exp_caches() {
     // As for conntracks: the bypass "cache" flush empties the kernel's
     // expectation table.
     if (impl_) impl_->ks.flush_kernel_expect();
-    exp_ecnt_.destroyed += exp_external_.size();
-    exp_external_.clear();
+    exp_external_.flush();
     return 0;
   }
-  exp_icnt_.destroyed += exp_internal_.size();
-  exp_internal_.clear();
-  exp_ecnt_.destroyed += exp_external_.size();
-  exp_external_.clear();
+  exp_internal_.flush();
+  exp_external_.flush();
   return 0;
 }
 
@@ -224,28 +267,52 @@ int Daemon::commit_external(bool ct, bool exp) {
   // DisableExternalCache: updates went to the kernel already; the inject
   // "commit" ends at once without a report.
   if (external_inject()) return 0;
-  // No sync channels yet: the external caches are empty, nothing to
-  // commit.  -c (both) reports the conntrack pass only: upstream runs the
-  // expectation pass from the asynchronous continuation, which a commit
-  // finished in one step never reaches.
+  if (!impl_ || !ct) {
+    // Expectations alone: upstream's expectation pass (kernel creates of
+    // expectations are not replicated here yet).
+    log(kLogNotice, "Committed %u new expectations", 0u);
+    log(kLogNotice, "commit has taken %lu.%06lu seconds", 0ul, 0ul);
+    return 0;
+  }
+  if (commit_running()) {
+    log(kLogNotice, "commit already in progress, skipping");
+    return 0;
+  }
+  // In a child, as upstream's commit process: the loop keeps serving and
+  // reading the events the creates cause; the client's connection stays
+  // open (the child holds it) until the commit is done.
+  DaemonImpl& im = *impl_;
+  int pid = im.ctl.spawn("commit", true);
+  if (pid == ControlServer::kSpawnRefused) {
+    log(kLogNotice, "commit already in progress, skipping");
+    return 0;
+  }
+  if (pid > 0) {
+    im.commit_pid = pid;
+    return 0;
+  }
   timeval a, b, d;
   gettimeofday(&a, nullptr);
+  const CommitResult r = commit_flows(*this, im.commit_sock, external_);
   gettimeofday(&b, nullptr);
   timersub(&b, &a, &d);
-  if (ct) log(kLogNotice, "Committed %u new entries", 0u);
-  else log(kLogNotice, "Committed %u new expectations", 0u);
+  log(kLogNotice, "Committed %u new entries", r.ok);
+  if (r.failed) log(kLogNotice, "%u entries can't be committed", r.failed);
   log(kLogNotice, "commit has taken %lu.%06lu seconds", static_cast<unsigned long>(d.tv_sec),
       static_cast<unsigned long>(d.tv_usec));
+  if (pid == 0) _exit(0);
   return 0;
 }
 
 int Daemon::send_bulk() {
   log(kLogNotice, "sending bulk update");
+  if (impl_ && impl_->sync) impl_->sync->bulk();
   return 0;
 }
 
 int Daemon::request_resync() {
   log(kLogNotice, "resync requested");
+  if (impl_ && impl_->sync) impl_->sync->request_resync();
   return 0;
 }
 
@@ -258,8 +325,7 @@ void Daemon::run_scheduled_flush() {
   if (internal_bypass()) {
     impl_->ks.flush_kernel();  // the bypass "cache" flush, inline
   } else {
-    icnt_.destroyed += internal_.size();  // upstream cache_flush()
-    internal_.clear();
+    internal_.flush();
   }
 }
 
@@ -333,6 +399,31 @@ int Daemon::start_ctnl() {
   return impl_->ks.open();
 }
 
+// upstream init_sync(): the external handler, the channels and the mode.
+int Daemon::start_sync() {
+  DaemonImpl& im = *impl_;
+  if (im.commit_sock.open(0) < 0) {
+    log(kLogErr, "can't open netlink handler: %s", strerror(errno));
+    return -1;
+  }
+  if (external_inject()) {
+    ExternalInject* x = new ExternalInject(*this);
+    im.ext = x;
+    if (x->open() < 0) {
+      log(kLogErr, "can't open netlink handler: %s", strerror(errno));
+      return -1;
+    }
+  } else {
+    im.ext = new ExternalCache(external_, expect_enabled() ? &exp_external_ : nullptr);
+  }
+  im.sync = new SyncEngine(*this);
+  if (im.sync->open(im.loop, im.ext) < 0) {
+    log(kLogErr, "initialization failed");
+    return -1;
+  }
+  return 0;
+}
+
 int Daemon::run(const Config& cfg, bool daemonize) {
   cfg_ = cfg;
   impl_ = new DaemonImpl(*this);
@@ -372,6 +463,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   // A Helper block alone runs no conntrack side (upstream's init()).
   const bool ctnl = cfg_.sync || cfg_.stats || !cfg_.helper;
   if (ctnl && start_ctnl() < 0) return fail();
+  if (cfg_.sync && start_sync() < 0) return fail();
   if (cfg_.helper && cthelper_start(*this) < 0) return fail();
   if (im.resync_timer.open() < 0 || im.poll_timer.open() < 0 || im.purge_timer.open() < 0 ||
       im.watchdog_timer.open() < 0) {
@@ -435,6 +527,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     log(kLogNotice, "-- starting in console mode --");
   }
   if (cfg_.systemd) sd_notify_send("READY=1");
+  if (im.sync && cfg_.startup_resync) request_resync();
 
   while (!im.stop) {
     if (im.loop.dispatch(-1) < 0) rt_.select_failed++;
@@ -442,6 +535,7 @@ int Daemon::run(const Config& cfg, bool daemonize) {
 
   // upstream killer()
   im.ctl.close();
+  if (im.sync) im.sync->close();
   im.ks.close();
   lockfile_remove(cfg_.lockfile);
   log(kLogNotice, "---- shutdown received ----");

@@ -43,18 +43,11 @@
 #include "conntrackd/cache/expect_cache.h"
 #include "conntrackd/cache/flow_cache.h"
 
+namespace base { class OutBuf; }
+
 namespace ctd {
 
-// Per-cache counters, as upstream's cache stats (-s, -s cache).
-struct CacheCounters {
-  uint32_t active;          // current entries (== cache.size())
-  uint32_t created, create_failed;
-  uint32_t updated, update_failed;
-  uint32_t destroyed, destroy_failed;
-  uint32_t no_memory, no_space;  // reasons for create_failed
-  uint32_t upd_not_found, del_not_found;
-  uint32_t total_entries;   // the cache's limit (HashLimit), "active/total"
-};
+struct SyncStats;
 
 // DisableInternalCache (upstream's internal_bypass): no internal cache;
 // events are only counted ("internal bypass:" in -s).
@@ -109,32 +102,17 @@ class Daemon {
 
   FlowCache& internal() { return internal_; }
   FlowCache& external() { return external_; }  // empty until sync exists
-  // `active` and `total_entries` are refreshed from the cache on each call.
-  const CacheCounters& internal_counters() const {
-    icnt_.active = internal_.size();
-    icnt_.total_entries = internal_.limit();
-    return icnt_;
-  }
-  const CacheCounters& external_counters() const {
-    ecnt_.active = external_.size();
-    ecnt_.total_entries = external_.limit();
-    return ecnt_;
-  }
+  const CacheCounters& internal_counters() const { return internal_.stats(); }
+  const CacheCounters& external_counters() const { return external_.stats(); }
   // ExpectationSync's caches; not ready() when it is off.
   bool expect_enabled() const { return cfg_.expect_sync && !stats_mode(); }
   ExpectCache& exp_internal() { return exp_internal_; }
   ExpectCache& exp_external() { return exp_external_; }
-  const CacheCounters& exp_internal_counters() const {
-    exp_icnt_.active = exp_internal_.size();
-    exp_icnt_.total_entries = exp_internal_.limit();
-    return exp_icnt_;
-  }
-  const CacheCounters& exp_external_counters() const {
-    exp_ecnt_.active = exp_external_.size();
-    exp_ecnt_.total_entries = exp_external_.limit();
-    return exp_ecnt_;
-  }
+  const CacheCounters& exp_internal_counters() const { return exp_internal_.stats(); }
+  const CacheCounters& exp_external_counters() const { return exp_external_.stats(); }
   const TrafficCounters& traffic() const { return traffic_; }
+  const InjectCounters& inject() const { return inject_; }
+  InjectCounters& inject_mut() { return inject_; }
   const RuntimeCounters& runtime() const { return rt_; }
 
   // CLOCK_MONOTONIC seconds (the clock of FlowHeader::created/lastupdate).
@@ -161,6 +139,23 @@ class Daemon {
   int request_resync();                       // -n (no sync yet: logs only)
   int arm_purge_timer();                      // -t
   void run_scheduled_flush();                 // -t's alarm fired
+
+  // ---- the kernel side tells the sync side (no-ops without Sync) ----
+  // An internal cache entry was created, updated or marked DEAD.
+  void sync_local(uint32_t ref);
+  // DisableInternalCache: a kernel event (type 0 new, 1 update, 2
+  // destroy) goes to the peers as it is.
+  void sync_bypass_event(const ct::Flow& f, int type);
+  // Netlink port ids of our own sockets, for upstream's origin checks:
+  // events our injection caused are ignored, those a commit caused are
+  // cached but not sent.
+  uint32_t inject_portid() const;
+  uint32_t commit_portid() const;
+  // -s: the sync side's counters; -s rsqueue: its nodes.
+  void fill_sync_stats(SyncStats* s) const;
+  void put_rsqueue(base::OutBuf& out);
+  bool commit_running() const;
+  void bulk_from_kernel();  // DisableInternalCache: -B / a peer's RESYNC
   void request_shutdown();                    // -k: the loop exits after
                                               // the current request
 
@@ -177,16 +172,13 @@ class Daemon {
   // Takes the (already evaluated) configuration and runs until shutdown.
   // `daemonize`: -d.  Returns main's exit code.
   int run(const Config& cfg, bool daemonize);
-  CacheCounters& internal_counters_mut() { return icnt_; }
-  CacheCounters& external_counters_mut() { return ecnt_; }
-  CacheCounters& exp_internal_counters_mut() { return exp_icnt_; }
-  CacheCounters& exp_external_counters_mut() { return exp_ecnt_; }
   TrafficCounters& traffic_mut() { return traffic_; }
   RuntimeCounters& runtime_mut() { return rt_; }
   DaemonImpl* impl() { return impl_; }
 
  private:
   int start_ctnl();
+  int start_sync();
   int flush_in_child(bool expect);
 
  public:
@@ -195,9 +187,8 @@ class Daemon {
   Config cfg_;
   FlowCache internal_, external_;
   ExpectCache exp_internal_, exp_external_;
-  mutable CacheCounters icnt_{}, ecnt_{};
-  mutable CacheCounters exp_icnt_{}, exp_ecnt_{};
   TrafficCounters traffic_{};
+  InjectCounters inject_{};
   BypassCounters bypass_{}, exp_bypass_{};
   RuntimeCounters rt_{};
   DaemonImpl* impl_ = nullptr;

@@ -127,6 +127,33 @@ class ExpectCache {
     }
   }
 
+  // Counting operations (upstream's cache stats); see FlowCache.
+  CacheErr add(const ct::Expect& e, uint32_t now, uint32_t* ref) {
+    CacheErr r = insert(e, now, ref);
+    if (r == CacheErr::kOk) cnt_.created++;
+    else if (r != CacheErr::kExists) count_create_failure(r);
+    return r;
+  }
+  // Dead entries were counted destroyed when they died.
+  void remove(uint32_t ref) {
+    if (header(ref).obj != ObjState::kDead) cnt_.destroyed++;
+    erase(ref);
+  }
+  void flush() {
+    cnt_.destroyed += count_;
+    clear();
+  }
+  void count_updated() { cnt_.updated++; }
+  void count_create_failure(CacheErr e) {
+    cnt_.create_failed++;
+    if (e == CacheErr::kNoSpace) cnt_.no_space++;
+    else if (e == CacheErr::kNoMemory) cnt_.no_memory++;
+  }
+  const CacheCounters& stats() const {
+    cnt_.active = count_;
+    cnt_.total_entries = limit_;
+    return cnt_;
+  }
   uint32_t size() const { return count_; }
   uint32_t limit() const { return limit_; }
   CacheMem mem() const;  // flows_v4/flows_v6 count IPv4/IPv6 expectations
@@ -150,6 +177,7 @@ class ExpectCache {
   uint32_t* buckets_ = nullptr;
   uint32_t nbuckets_ = 0, bucket_shift_ = 0;
   uint32_t limit_ = 0, count_ = 0;
+  mutable CacheCounters cnt_{};
 };
 
 }  // namespace ctd

@@ -122,6 +122,7 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
   FlowHeader* h = hdr(ref);
   std::memset(h, 0, pool.rec_size());
   h->ext = kNilRef;
+  h->q.next = h->q.prev = kNilRef;
   h->family = t.l3;
   h->l4 = t.l4;
   h->zone = key_zone(f);
@@ -131,6 +132,12 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
   uint8_t* a = reinterpret_cast<uint8_t*>(h + 1);
   std::memcpy(a, t.src.b, alen);
   std::memcpy(a + alen, t.dst.b, alen);
+  // Without a reply tuple (a flow from a peer) the reply slots hold the
+  // NAT mapping the peer sent, identity where it sent none (see to_flow).
+  std::memcpy(a + 2 * alen, t.dst.b, alen);
+  std::memcpy(a + 3 * alen, t.src.b, alen);
+  h->rsport = h->dport;
+  h->rdport = h->sport;
   if (store(ref, f) != CacheErr::kOk) {
     pool.release(idx);
     return CacheErr::kNoMemory;
@@ -155,6 +162,13 @@ CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
     std::memcpy(a + 3 * alen, f.repl().dst.b, alen);
     tuple_ports(f, ct::kDirRepl, &h->rsport, &h->rdport);
     h->has |= kHasReply;
+  } else if (!(h->has & kHasReply)) {
+    // The sync protocol's NAT attributes: SNAT is the reply destination,
+    // DNAT the reply source (libnetfilter_conntrack's SETUP_REPLY).
+    if (f.has(F::kSnatIp)) std::memcpy(a + 3 * alen, f.snat_ip.b, alen);
+    if (f.has(F::kDnatIp)) std::memcpy(a + 2 * alen, f.dnat_ip.b, alen);
+    if (f.has(F::kSnatPort)) h->rdport = f.snat_port;
+    if (f.has(F::kDnatPort)) h->rsport = f.dnat_port;
   }
   if (f.has(F::kOrigPortSrc)) h->has |= kHasPorts;
   if (f.has(F::kOrigIcmpType)) h->has |= kHasIcmp;
@@ -258,7 +272,9 @@ CacheErr FlowCache::update(uint32_t ref, const ct::Flow& f, uint32_t now) {
   if (e != CacheErr::kOk) return e;
   FlowHeader* h = hdr(ref);
   h->lastupdate = now;
+  if (h->obj == ObjState::kDead) dead_--;
   h->obj = ObjState::kAlive;
+  h->has &= static_cast<uint16_t>(~kMarkUnseen);
   return CacheErr::kOk;
 }
 
@@ -272,8 +288,10 @@ void FlowCache::unlink(uint32_t ref) {
 }
 
 void FlowCache::erase(uint32_t ref) {
-  unlink(ref);
   FlowHeader* h = hdr(ref);
+  if ((h->has & kMarkQueueMask) && erase_hook_) erase_hook_(erase_ctx_, ref);
+  if (h->obj == ObjState::kDead) dead_--;
+  unlink(ref);
   if (h->ext != kNilRef) ext_.release(h->ext);
   if (ref & kV6Bit) v6_.release(ref & ~kV6Bit);
   else v4_.release(ref);
@@ -313,7 +331,27 @@ void FlowCache::to_flow(uint32_t ref, ct::Flow* out) const {
     }
   };
   fill(ct::kDirOrig, a, a + alen, h->sport, h->dport);
-  if (h->has & kHasReply) fill(ct::kDirRepl, a + 2 * alen, a + 3 * alen, h->rsport, h->rdport);
+  if (h->has & kHasReply) {
+    fill(ct::kDirRepl, a + 2 * alen, a + 3 * alen, h->rsport, h->rdport);
+  } else {
+    // A peer's flow: its NAT mapping, wherever it differs from identity.
+    if (std::memcmp(a + 3 * alen, a, alen) != 0) {
+      std::memcpy(f.snat_ip.b, a + 3 * alen, alen);
+      f.set.set(F::kSnatIp);
+    }
+    if (std::memcmp(a + 2 * alen, a + alen, alen) != 0) {
+      std::memcpy(f.dnat_ip.b, a + 2 * alen, alen);
+      f.set.set(F::kDnatIp);
+    }
+    if ((h->has & kHasPorts) && h->rdport != h->sport) {
+      f.snat_port = h->rdport;
+      f.set.set(F::kSnatPort);
+    }
+    if ((h->has & kHasPorts) && h->rsport != h->dport) {
+      f.dnat_port = h->rsport;
+      f.set.set(F::kDnatPort);
+    }
+  }
   if (h->has & kHasZone) { f.zone = h->zone; f.set.set(F::kZone); }
   if (h->has & kHasStatus) { f.status = h->status; f.set.set(F::kStatus); }
   if (h->has & kHasTimeout) { f.timeout = h->timeout; f.set.set(F::kTimeout); }

@@ -7,15 +7,17 @@
 // sync protocol carries (spec/conntrackd.md §3.4) plus the cache's own
 // bookkeeping, in a compact owned form:
 //
-//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 68
-//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 116
+//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 80
+//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 128
 //
 // computed as sizeof(record) (static_assert'ed below).  A record holds the
 // original and reply tuples (addresses, ports or ICMP type/code/id), zone,
 // L4 proto, status, timeout, mark, kernel id, TCP state and window scales (or SCTP /
 // DCCP state, DCCP role), the object state (NEW/ALIVE/DEAD), creation and
-// last-update times, presence bits, the hash chain link and a link to an
-// optional extension.  Rare, bulky attributes (master tuple, NAT sequence
+// last-update times, presence bits, the hash chain link, a link to an
+// optional extension, and the sync queue links (QLinks: which queue the
+// flow is on, its place there and the sequence number it was last sent
+// with; pfsync's one explicit sync state per object).  Rare, bulky attributes (master tuple, NAT sequence
 // adjustment, helper name, labels, synproxy, SCTP vtags) live in one
 // FlowExt record (bytes_per_ext() = 128) allocated only for flows that
 // have any of them (an all-zero synproxy triple, which the kernel reports
@@ -26,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "conntrackd/cache/cache_counters.h"
 #include "conntrackd/cache/slab_pool.h"
 #include "ct/flow.h"
 
@@ -52,6 +55,21 @@ enum FlowHas : uint16_t {
   kHasSynproxyZero = 1 << 11,
   kHasId = 1 << 12,
 };
+// Bookkeeping bits kept in the same word (never presence bits): the sync
+// queue a flow is on, and the purge's "not seen by this dump" mark.
+enum FlowMark : uint16_t {
+  kMarkQueueMask = 3 << 13,  // SyncQ << 13
+  kMarkUnseen = 1 << 15,
+};
+
+// Which sync queue holds an object (exactly one, or none).
+enum class SyncQ : uint8_t { kNone = 0, kTx = 1, kRs = 2 };
+
+// Intrusive links of the sync queues (sync/sync_queue.h).
+struct QLinks {
+  uint32_t next, prev;  // queue refs, kSlabPoolNil at the ends
+  uint32_t seq;         // sequence number of the last transmission
+};
 
 // Fields common to both address sizes, ordered for no padding.
 struct FlowHeader {
@@ -61,6 +79,7 @@ struct FlowHeader {
   uint32_t created;     // seconds, the caller's clock ("active since")
   uint32_t lastupdate;  // seconds, the caller's clock
   uint32_t id;          // the kernel's conntrack id (`-i -x` shows it)
+  QLinks q;             // sync queues
   uint16_t sport, dport;    // orig; ICMP: sport = id, dport = type << 8 | code
   uint16_t rsport, rdport;  // reply, same encoding
   uint16_t zone;
@@ -72,7 +91,7 @@ struct FlowHeader {
   ObjState obj;
   uint8_t family;
 };
-static_assert(sizeof(FlowHeader) == 52);
+static_assert(sizeof(FlowHeader) == 64);
 
 template <unsigned N>
 struct FlowRecord {
@@ -80,8 +99,8 @@ struct FlowRecord {
   uint8_t src[N], dst[N];    // orig tuple
   uint8_t rsrc[N], rdst[N];  // reply tuple
 };
-static_assert(sizeof(FlowRecord<4>) == 68);
-static_assert(sizeof(FlowRecord<16>) == 116);
+static_assert(sizeof(FlowRecord<4>) == 80);
+static_assert(sizeof(FlowRecord<16>) == 128);
 
 // Rare attributes, allocated only when a flow has one of them.
 struct FlowExt {
@@ -145,6 +164,34 @@ class FlowCache {
   void to_flow(uint32_t ref, ct::Flow* out) const;
   const FlowHeader& header(uint32_t ref) const { return *hdr(ref); }
   void set_state(uint32_t ref, ObjState s) { hdr(ref)->obj = s; }
+  QLinks& qlinks(uint32_t ref) { return hdr(ref)->q; }
+  SyncQ queue_of(uint32_t ref) const {
+    return static_cast<SyncQ>((hdr(ref)->has & kMarkQueueMask) >> 13);
+  }
+  void set_queue(uint32_t ref, SyncQ q) {
+    FlowHeader* h = hdr(ref);
+    h->has = static_cast<uint16_t>((h->has & ~kMarkQueueMask) | (static_cast<unsigned>(q) << 13));
+  }
+  // The purge's mark: set on every entry before a purging dump; the dump
+  // and events clear it (insert/update); what keeps it is gone.
+  bool unseen(uint32_t ref) const { return hdr(ref)->has & kMarkUnseen; }
+  void set_unseen(uint32_t ref) { hdr(ref)->has |= kMarkUnseen; }
+  // Called before an entry that sits on a sync queue is erased, so the
+  // queue can unlink it (sync/sync_queue.h).
+  using EraseHook = void (*)(void* ctx, uint32_t ref);
+  void set_erase_hook(EraseHook fn, void* ctx) {
+    erase_hook_ = fn;
+    erase_ctx_ = ctx;
+  }
+  // FT-FW keeps a destroyed flow until the peer acknowledges its DEL:
+  // counted destroyed now, no longer active, erased later.
+  void mark_dead(uint32_t ref) {
+    if (hdr(ref)->obj == ObjState::kDead) return;
+    hdr(ref)->obj = ObjState::kDead;
+    cnt_.destroyed++;
+    dead_++;
+  }
+  uint32_t dead() const { return dead_; }
 
   // Visits every flow; fn(ref) may erase that ref.
   template <class Fn>
@@ -163,6 +210,48 @@ class FlowCache {
   uint32_t limit() const { return limit_; }
   CacheMem mem() const;
 
+  // Counting operations: the raw ones above plus upstream's cache stats.
+  // add: created, or create_failed with its reason (an existing entry is
+  // reported in *ref and not counted).
+  CacheErr add(const ct::Flow& f, uint32_t now, uint32_t* ref) {
+    CacheErr e = insert(f, now, ref);
+    if (e == CacheErr::kOk) cnt_.created++;
+    else if (e != CacheErr::kExists) count_create_failure(e);
+    return e;
+  }
+  CacheErr refresh(uint32_t ref, const ct::Flow& f, uint32_t now) {
+    CacheErr e = update(ref, f, now);
+    if (e == CacheErr::kOk) cnt_.updated++;
+    else cnt_.update_failed++;
+    return e;
+  }
+  // update, or add if missing (upstream's cache_update_force).
+  CacheErr upsert(const ct::Flow& f, uint32_t now, uint32_t* ref) {
+    CacheErr e = add(f, now, ref);
+    return e == CacheErr::kExists ? refresh(*ref, f, now) : e;
+  }
+  void remove(uint32_t ref) {
+    if (hdr(ref)->obj != ObjState::kDead) cnt_.destroyed++;
+    erase(ref);
+  }
+  // upstream cache_flush(): every entry counts as destroyed.
+  void flush() {
+    cnt_.destroyed += count_ - dead_;
+    clear();
+  }
+  void count_del_not_found() { cnt_.del_not_found++; }
+  void count_upd_not_found() { cnt_.upd_not_found++; }
+  void count_create_failure(CacheErr e) {
+    cnt_.create_failed++;
+    if (e == CacheErr::kNoSpace) cnt_.no_space++;
+    else if (e == CacheErr::kNoMemory) cnt_.no_memory++;
+  }
+  const CacheCounters& stats() const {
+    cnt_.active = count_ - dead_;
+    cnt_.total_entries = limit_;
+    return cnt_;
+  }
+
  private:
   // A ref is a pool index with the top bit naming the class (1 = IPv6).
   static constexpr uint32_t kV6Bit = 0x80000000u;
@@ -179,6 +268,10 @@ class FlowCache {
   uint32_t* buckets_ = nullptr;
   uint32_t nbuckets_ = 0, bucket_shift_ = 0;
   uint32_t limit_ = 0, count_ = 0;
+  mutable CacheCounters cnt_{};
+  uint32_t dead_ = 0;
+  EraseHook erase_hook_ = nullptr;
+  void* erase_ctx_ = nullptr;
 };
 
 }  // namespace ctd

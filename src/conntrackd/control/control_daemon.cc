@@ -18,8 +18,6 @@
 namespace ctd {
 namespace {
 
-SyncStatsProvider g_provider;
-
 // Upstream's channel status words, from the interface flags.
 const char* link_status(const char* ifname) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -90,16 +88,17 @@ class DaemonHandler final : public ControlHandler {
     v->bypass = d_.bypass(false);
     v->exp_bypass = d_.bypass(true);
     v->traffic = d_.traffic();
+    v->inject = d_.inject();
     v->runtime = d_.runtime();
     if (v->runtime.buffer_size == 0) v->runtime.buffer_size = cfg.netlink_buffer_size;
     v->now = static_cast<int64_t>(time(nullptr));
     if (cfg.sync) {
       default_sync_stats(cfg, &v->sync);
-      if (g_provider.fill) g_provider.fill(g_provider.ctx, &v->sync);
+      d_.fill_sync_stats(&v->sync);
     }
   }
   void put_rsqueue_nodes(base::OutBuf& out) override {
-    if (g_provider.rsqueue) g_provider.rsqueue(g_provider.ctx, out);
+    d_.put_rsqueue(out);
   }
   int flush_kernel(bool ct, bool exp) override { return d_.flush_kernel(ct, exp); }
   int resync_from_kernel(bool ct, bool exp) override { return d_.resync_from_kernel(ct, exp); }
@@ -138,8 +137,6 @@ class DaemonHandler final : public ControlHandler {
 };
 
 }  // namespace
-
-void set_sync_stats_provider(const SyncStatsProvider& p) { g_provider = p; }
 
 void ControlServer::on_readable(Daemon& d) {
   DaemonHandler h(d);

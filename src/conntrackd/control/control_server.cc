@@ -323,6 +323,8 @@ void ControlServer::dump(ControlHandler& h, int fd, bool external, bool xml) {
   DumpJob job;
   job.flows = external ? &h.external() : &h.internal();
   job.o = dump_opts(h, xml);
+  const Config& cfg = h.config();
+  if (external && cfg.sync && cfg.sync_mode() == SyncMode::kAlarm) job.o.expire_after = cfg.cache_timeout;
   run_dump(h, fd, job);
 }
 

@@ -182,17 +182,4 @@ class ControlServer {
   unsigned nkids_ = 0;
 };
 
-// Lets the sync side (once it exists) report its counters for -s: `fill`
-// overwrites v->sync (channels, network errors, queues); `rsqueue` writes
-// the -s rsqueue node lines.  Without it, control_daemon.cc reports the
-// configured channels (status from the interface flags) with zero counters
-// and upstream's queues (txqueue, errorq, rsqueue) with their configured
-// maxima and zero elements.
-struct SyncStatsProvider {
-  void* ctx = nullptr;
-  void (*fill)(void* ctx, SyncStats* out) = nullptr;
-  void (*rsqueue)(void* ctx, base::OutBuf& out) = nullptr;
-};
-void set_sync_stats_provider(const SyncStatsProvider& p);
-
 }  // namespace ctd

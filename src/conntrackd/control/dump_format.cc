@@ -18,6 +18,13 @@ void dump_put_entry(base::OutBuf& out, const FlowCache& cache, uint32_t ref, con
   base::LineBuf<kDumpLineMax> line;
   ct::flow_print(line, f, po, ct::MsgKind::kList, base::wall_clock_ns());
   out.put(line.view());
+  if (o.expire_after && !o.xml) {
+    const int64_t left = static_cast<int64_t>(cache.header(ref).lastupdate) + o.expire_after -
+                         static_cast<int64_t>(o.now);
+    out.put(" [expires in ");
+    out.put_i64(left);
+    out.put("s]");
+  }
   dump_put_suffix(out, o, cache.header(ref).created);
 }
 

@@ -26,6 +26,9 @@ struct DumpOpts {
   bool xml = false;
   bool hide_dead = false;  // FT-FW
   uint32_t now = 0;        // the clock of FlowHeader::created (Daemon::now())
+  // ALARM's external cache: entries expire this many seconds after their
+  // last update, shown as " [expires in Ns]" (0: no timer).
+  uint32_t expire_after = 0;
 };
 
 // Appends one entry, newline included, to `out` (a line buffer of at least

@@ -5,7 +5,7 @@
 // The counters come in as plain structs: the cache/traffic/runtime ones are
 // the daemon's (daemon.h); the sync-side ones (network errors, channels,
 // queues) are defined here and filled by whoever owns them (see
-// ControlServer::set_sync_stats_provider).  Nothing here reads a clock or a
+// Daemon::fill_sync_stats).  Nothing here reads a clock or a
 // socket: `now` is passed in, so tests compare against captured strings.
 //
 // JSON (our own; `conntrackd -s [section] --json`, request code | 0x100):
@@ -55,6 +55,10 @@ struct NetworkCounters {
   uint32_t truncated = 0, bad_size = 0;
   uint32_t send_malformed = 0;
   uint64_t lost = 0, before = 0;
+  // Ours: every drop by its precise reason (ctsync::DropReason order),
+  // shown in -s network --json.
+  static constexpr unsigned kReasons = 16;
+  uint32_t by_reason[kReasons] = {};
 };
 
 struct QueueInfo {

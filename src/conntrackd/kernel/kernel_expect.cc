@@ -23,12 +23,6 @@ namespace {
 
 bool is_exp_msg(const NlMsgHdr& h) { return (h.type >> 8) == uapi::kNfnlSubsysCtnetlinkExp; }
 
-void count_create_failure(CacheCounters& k, CacheErr e) {
-  k.create_failed++;
-  if (e == CacheErr::kNoSpace) k.no_space++;
-  else if (e == CacheErr::kNoMemory) k.no_memory++;
-}
-
 }  // namespace
 
 bool exp_helper_accepted(const Config& c, const ct::Expect& e) {
@@ -82,11 +76,8 @@ bool ExpectKernel::master_known(const ct::Expect& e) {
 }
 
 void ExpectKernel::insert(const ct::Expect& e) {
-  CacheCounters& k = d_.exp_internal_counters_mut();
   uint32_t ref;
-  CacheErr r = d_.exp_internal().insert(e, Daemon::now(), &ref);
-  if (r == CacheErr::kOk) k.created++;
-  else count_create_failure(k, r);
+  d_.exp_internal().add(e, Daemon::now(), &ref);
 }
 
 void ExpectKernel::upsert(const ct::Expect& e) {
@@ -97,7 +88,7 @@ void ExpectKernel::upsert(const ct::Expect& e) {
     return;
   }
   c.update(ref, e, Daemon::now());
-  d_.exp_internal_counters_mut().updated++;
+  c.count_updated();
 }
 
 void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
@@ -118,16 +109,12 @@ void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   if (kind == ct::MsgKind::kDestroy ? !master_sane(e) : !master_known(e))
     return;  // upstream: not counted
   ExpectCache& c = d_.exp_internal();
-  CacheCounters& k = d_.exp_internal_counters_mut();
   switch (kind) {
     case ct::MsgKind::kNew: {
       // upstream internal_cache_exp_event_new(): an equal entry is
       // replaced (cache_del counts it destroyed).
       const uint32_t ref = c.lookup(e);
-      if (ref != kNilRef) {
-        if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
-        c.erase(ref);
-      }
+      if (ref != kNilRef) c.remove(ref);
       insert(e);
       break;
     }
@@ -137,8 +124,7 @@ void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
     case ct::MsgKind::kDestroy: {
       const uint32_t ref = c.lookup(e);
       if (ref == kNilRef) return;
-      if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
-      c.erase(ref);
+      c.remove(ref);
       break;
     }
     default:
@@ -158,11 +144,8 @@ int ExpectKernel::purge(nl::Socket& s) {
   bool complete = false;
   int r = walk_dump(s, true, &complete);
   if (r < 0 || !complete) return r;  // an interrupted dump proves nothing
-  CacheCounters& k = d_.exp_internal_counters_mut();
   c.for_each([&](uint32_t ref) {
-    if (!c.header(ref).mark) return;
-    if (c.header(ref).obj != ObjState::kDead) k.destroyed++;
-    c.erase(ref);
+    if (c.header(ref).mark) c.remove(ref);
   });
   return 0;
 }

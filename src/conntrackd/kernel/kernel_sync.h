@@ -76,6 +76,7 @@ class KernelSync {
   // entries the dump did not return are removed afterwards (stats mode
   // logs them).  0 or -errno.
   int resync(bool purge);
+  int dump_to_peers();
   // The same dump in the background: the requests are sent now and the
   // answers read by on_async_readable() as the loop sees them, so events
   // and clients are served meanwhile (upstream's resync handle).  The
@@ -106,7 +107,7 @@ class KernelSync {
   void handle_event(const uapi::NlMsgHdr& h, std::span<const uint8_t> payload);
 
  private:
-  void upsert(const ct::Flow& f);
+  void upsert(const ct::Flow& f, bool quiet = false);
   void count_bypass(const uapi::NlMsgHdr& h, bool destroy, bool exp);
   void handle_exp_bypass(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
   int conntrack_exists(const ct::Flow& key);
@@ -131,6 +132,7 @@ class KernelSync {
   nl::Socket ev_, dump_, dump6_, req_;
   nl::Socket bg_[2];  // background resync: IPv4 and IPv6 halves  // dump6_: the parallel IPv6 half
   bool poll_mode_ = false;
+  bool announce_ = true;  // dumps tell the sync side (not the populate)
   bool resync_wanted_ = false;
   bool grow_warned_ = false;
   ct::Flow scratch_;

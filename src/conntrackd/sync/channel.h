@@ -63,6 +63,8 @@ class Channel {
   virtual bool link_up() const = 0;
   virtual void set_link(unsigned ifflags) = 0;
   virtual int ifindex() const = 0;
+  // A byte stream (TCP): the receiver keeps a partial message.
+  virtual bool stream() const { return false; }
   // -s / -s link: protocol, device, status, counters (and TCP's
   // server/client state).
   virtual void stats(ChannelStats* out) const = 0;

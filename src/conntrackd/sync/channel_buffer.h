@@ -1,0 +1,44 @@
+// upstream's channel buffer: messages are gathered up to the link's
+// payload size (MTU minus the IP and UDP/TCP headers) and sent together;
+// a message is added while `used + len < size` (strictly), else the
+// buffer goes first.  Allocated once, at open.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
+namespace ctd {
+
+class ChannelBuffer {
+ public:
+  ChannelBuffer() = default;
+  ~ChannelBuffer() { free(buf_); }
+  ChannelBuffer(const ChannelBuffer&) = delete;
+  ChannelBuffer& operator=(const ChannelBuffer&) = delete;
+
+  bool init(size_t size) {
+    buf_ = static_cast<uint8_t*>(malloc(size));
+    size_ = buf_ ? size : 0;
+    return buf_ != nullptr;
+  }
+  size_t size() const { return size_; }
+  bool fits(size_t len) const { return used_ + len < size_; }
+  // Appends; false if it does not fit (the caller sends first).
+  bool add(std::span<const uint8_t> msg) {
+    if (!fits(msg.size())) return false;
+    std::memcpy(buf_ + used_, msg.data(), msg.size());
+    used_ += msg.size();
+    return true;
+  }
+  std::span<const uint8_t> data() const { return {buf_, used_}; }
+  bool empty() const { return used_ == 0; }
+  void clear() { used_ = 0; }
+
+ private:
+  uint8_t* buf_ = nullptr;
+  size_t size_ = 0, used_ = 0;
+};
+
+}  // namespace ctd
