@@ -99,7 +99,10 @@ void apply(ct::Flow* f, uint16_t id, const uint8_t* p, size_t n, DecodeScratch* 
     case kNtaDccpRole: f->dccp_role = p[0]; f->set.set(F::kDccpRole); break;
     case kNtaIcmpType: f->tuple[ct::kDirOrig].icmp_type = p[0]; f->set.set(F::kOrigIcmpType); break;
     case kNtaIcmpCode: f->tuple[ct::kDirOrig].icmp_code = p[0]; f->set.set(F::kOrigIcmpCode); break;
-    case kNtaIcmpId: f->tuple[ct::kDirOrig].icmp_id = get16(p); f->set.set(F::kOrigIcmpId); break;
+    case kNtaIcmpId:  // little-endian on the wire: see ct_encode.cc
+      f->tuple[ct::kDirOrig].icmp_id = static_cast<uint16_t>(p[0] | p[1] << 8);
+      f->set.set(F::kOrigIcmpId);
+      break;
     case kNtaTcpWscaleOrig: f->tcp_wscale[0] = p[0]; f->set.set(F::kTcpWscaleOrig); break;
     case kNtaTcpWscaleRepl: f->tcp_wscale[1] = p[0]; f->set.set(F::kTcpWscaleRepl); break;
     case kNtaHelperName: {

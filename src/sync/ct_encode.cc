@@ -63,7 +63,13 @@ void put_l4(AttrWriter& w, const ct::Flow& f, const EncodeOpts& o) {
       if (!f.has(F::kOrigIcmpType)) return;
       w.u8(kNtaIcmpType, t.icmp_type);
       w.u8(kNtaIcmpCode, t.icmp_code);
-      w.u16(kNtaIcmpId, t.icmp_id);
+      // upstream byte-swaps the id twice (libnetfilter_conntrack keeps
+      // it in network order, build.c applies htons again): on the x86
+      // peers everyone runs, the wire carries it little-endian.
+      {
+        const uint8_t id[2] = {static_cast<uint8_t>(t.icmp_id), static_cast<uint8_t>(t.icmp_id >> 8)};
+        w.raw(kNtaIcmpId, id, 2);
+      }
       return;
     case uapi::kIpprotoUdp:
       put_ports(w, kNtaPort, t);
