@@ -4,6 +4,17 @@
 // timer, and asks for what it missed with a NACK as soon as it sees a gap.
 // A HELLO / HELLO_BACK exchange tells a restarted peer apart, so neither
 // side waits for acknowledgements the other cannot give.
+//
+// Two departures from upstream, both invisible on the wire, close the
+// holes through which upstream loses flows when packets are lost from the
+// very first one (a receiver skips sequence checks for every message that
+// carries HELLO, so it acknowledges what it never saw):
+//  * as a receiver, only a HELLO that starts a new sequence space (the
+//    first message, or a jump backwards or far ahead) resets tracking;
+//    later HELLO messages are checked, and gaps NACKed, as any other;
+//  * as a sender, once the handshake completes, every flow last sent
+//    while saying HELLO is queued once more, since a peer that skipped the
+//    checks may have acknowledged it without having it.
 #include "conntrackd/daemon.h"
 #include "conntrackd/sync/sync_engine.h"
 #include "conntrackd/sync/sync_mode.h"
@@ -88,7 +99,9 @@ class Ftfw final : public SyncModeOps {
   uint8_t hello_flags() {
     uint8_t f = 0;
     if (hello_ == Hello::kInit) hello_ = Hello::kSay;
-    if (hello_ == Hello::kSay) f |= kFlagHello;
+    if (hello_ == Hello::kSay) {
+      f |= kFlagHello;
+    }
     if (say_hello_back_) {
       f |= kFlagHelloBack;
       say_hello_back_ = false;
@@ -116,8 +129,10 @@ class Ftfw final : public SyncModeOps {
   }
 
   void send_object(uint32_t ref) {
-    const uint32_t seq = e_.send_flow(ref, hello_flags());
+    const uint8_t flags = hello_flags();
+    const uint32_t seq = e_.send_flow(ref, flags);
     e_.nodes().links(ref).seq = seq;
+    if (flags & kFlagHello) note_hello_seq(seq);
     rs_push(ref);  // released once the peer acknowledges it
   }
 
@@ -165,7 +180,33 @@ class Ftfw final : public SyncModeOps {
     return RecvResult::kBad;
   }
 
+  void note_hello_seq(uint32_t seq) {
+    if (!hello_range_) {
+      hello_first_ = seq;
+      hello_range_ = true;
+    }
+    hello_last_ = seq;
+  }
+
+  // The handshake is done: what went out under HELLO goes out again.
+  void resend_hello_phase() {
+    if (!hello_range_) return;
+    hello_range_ = false;
+    FlowCache& c = e_.internal();
+    c.for_each([&](uint32_t ref) {
+      const uint32_t s = e_.nodes().links(ref).seq;
+      if (e_.nodes().where(ref) == SyncQ::kTx || seq_before(s, hello_first_) || seq_after(s, hello_last_))
+        return;
+      to_tx(ref);
+    });
+    e_.kick();
+  }
+
+  static constexpr uint32_t kHelloJump = 1u << 20;
+
   SyncEngine& e_;
+  bool hello_range_ = false;
+  uint32_t hello_first_ = 0, hello_last_ = 0;
   int64_t window_;
   uint32_t ack_from_ = 0;
   bool ack_from_set_ = false;
@@ -178,9 +219,13 @@ RecvResult Ftfw::recv(const MsgView& m) {
   bool bypass = false;
   if (m.flags & kFlagHello) {
     say_hello_back_ = true;
-    bypass = true;
+    const uint32_t exp = e_.last_seq_recv() + 1;
+    bypass = !e_.seq_set() || seq_before(m.seq, exp) || m.seq - exp > kHelloJump;
   }
-  if ((m.flags & kFlagHelloBack) && hello_ == Hello::kSay) hello_ = Hello::kDone;
+  if ((m.flags & kFlagHelloBack) && hello_ == Hello::kSay) {
+    hello_ = Hello::kDone;
+    resend_hello_phase();
+  }
   if (bypass) {
     // A fresh peer: it knows nothing of what we were waiting to have
     // acknowledged, so forget it; its sequence numbers start anew.
