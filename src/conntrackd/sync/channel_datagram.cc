@@ -28,7 +28,8 @@ int DatagramChannel::open(Daemon& d, EventLoop& loop, ChannelReceiver& rx, unsig
   ifindex_ = iface_index(c.ifname);
   const int mtu = iface_mtu(c.ifname);
   if (ifindex_ == 0 || mtu <= kUdpOverhead) {
-    errno = ENODEV;
+    // upstream: an unset Interface fails with ENOENT, an unknown one ENODEV
+    errno = c.ifname[0] ? ENODEV : ENOENT;
     return -1;
   }
   ifflags_ = iface_flags(c.ifname);

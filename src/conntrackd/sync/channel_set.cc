@@ -30,9 +30,12 @@ Channel* channel_create(const Config& cfg, unsigned index) {
   return nullptr;
 }
 
-unsigned channel_pick_next(const unsigned* flags, unsigned n, unsigned cur) {
-  for (unsigned k = 1; k < n; k++) {
-    const unsigned i = (cur + k) % n;
+// upstream's interface_candidate(): called "round robin", it takes the
+// first channel in configuration order on another interface that is UP
+// or RUNNING.
+unsigned channel_pick_next(const unsigned* flags, const int* ifindex, unsigned n, unsigned cur) {
+  for (unsigned i = 0; i < n; i++) {
+    if (ifindex[i] == ifindex[cur]) continue;
     if (flags[i] & (IFF_UP | IFF_RUNNING)) return i;
   }
   return n;  // none
@@ -112,8 +115,12 @@ void ChannelSet::mark_receiving(unsigned i) {
 void ChannelSet::check_current() {
   if (cur_ >= n_ || ch_[cur_]->link_up()) return;
   unsigned flags[kMaxChannels] = {};
-  for (unsigned i = 0; i < n_; i++) flags[i] = iface_flags(d_->config().channels[i].ifname);
-  const unsigned next = channel_pick_next(flags, n_, cur_);
+  int index[kMaxChannels] = {};
+  for (unsigned i = 0; i < n_; i++) {
+    flags[i] = iface_flags(d_->config().channels[i].ifname);
+    index[i] = ch_[i]->ifindex();
+  }
+  const unsigned next = channel_pick_next(flags, index, n_, cur_);
   if (next >= n_) {
     d_->log(kLogErr, "no dedicated links available!");
     return;

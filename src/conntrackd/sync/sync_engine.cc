@@ -160,8 +160,9 @@ uint32_t SyncEngine::send_ctl(uint8_t flags, uint32_t from, uint32_t to) {
 }
 
 void SyncEngine::send_event(const ct::Flow& f, uint8_t type) {
+  // Into the channel buffer only, as upstream's internal bypass: it goes
+  // out with the next transmit pass (at the latest the 1 s ALIVE).
   send_flow_msg(f, type, 0);
-  kick();  // the transmit pass flushes the channel buffer
 }
 
 void SyncEngine::bulk_from_kernel() {
