@@ -20,8 +20,8 @@
 # Normalised, and only this:
 #  - dumps are sorted (the two hashes order entries differently) and the
 #    "[active since Ns]" numbers are compared separately: same count, each
-#    of ours within 1 s of the oracle's (the two daemons start, and their
-#    clocks tick, a few ms apart);
+#    of ours within 3 s of the oracle's (the two daemons learn an entry, and
+#    are asked, up to a few seconds apart on a loaded 2-core CI host);
 #  - -s expect: the sync channel's counters (the oracle sends sync messages
 #    to its peer address, ours has no sync protocol yet); the cache and
 #    traffic sections are compared exactly;
@@ -175,7 +175,7 @@ if mode == 'dump':
     if [r[0] for r in ra] != [r[0] for r in rb]:
         sys.exit(1)
     for (_, x), (_, y) in zip(ra, rb):
-        if (x is None) != (y is None) or (x is not None and (y < 0 or abs(x - y) > 1)):
+        if (x is None) != (y is None) or (x is not None and (y < 0 or abs(x - y) > 3)):
             sys.exit(1)
     sys.exit(0)
 def blocks(text):

@@ -190,6 +190,9 @@ void KernelSync::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   if (h.pid != 0 && h.pid == d_.inject_portid()) return;
   const bool quiet = h.pid != 0 && h.pid == d_.commit_portid();
   if (d_.internal_bypass()) {
+    // Our own flush's events are neither counted nor sent (upstream's
+    // bypass skips whatever it did not see come from elsewhere).
+    if (h.pid != 0 && h.pid == req_.portid()) return;
     count_bypass(h, type == uapi::kCtMsgDelete, false);
     if (!quiet) d_.sync_bypass_event(f, type == uapi::kCtMsgDelete ? 2 : (h.flags & uapi::kNlmFCreate) ? 0 : 1);
     return;
