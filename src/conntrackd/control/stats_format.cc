@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "conntrackd/control/control_proto.h"
+#include "sync/wire.h"
 
 namespace ctd {
 namespace {
@@ -150,6 +151,12 @@ void json_network(Json& j, const NetworkCounters& n) {
   j.num("send_malformed", n.send_malformed);
   j.num("seq_lost", n.lost);
   j.num("seq_before", n.before);
+  // Our finer reasons (upstream's counters above are sums of them); text
+  // -s network keeps upstream's layout, so they are shown here only.
+  j.obj("recv_drops_by_reason");
+  for (unsigned i = 1; i < static_cast<unsigned>(ctsync::DropReason::kCount) && i < NetworkCounters::kReasons; i++)
+    j.num(ctsync::drop_reason_name(static_cast<ctsync::DropReason>(i)), n.by_reason[i]);
+  j.close('}');
   j.close('}');
 }
 
