@@ -103,6 +103,11 @@ void Daemon::sync_local(uint32_t ref) {
   if (impl_ && impl_->sync) impl_->sync->local_changed(ref);
 }
 
+void Daemon::sync_local_exp(uint32_t ref) {
+  if (impl_ && impl_->sync) impl_->sync->local_changed(exp_qref(ref));
+  else if (exp_internal_.header(ref).obj == ObjState::kDead) exp_internal_.erase(ref);
+}
+
 void Daemon::sync_bypass_event(const ct::Flow& f, int type) {
   if (impl_ && impl_->sync) impl_->sync->send_event(f, static_cast<uint8_t>(type));
 }
@@ -267,13 +272,7 @@ int Daemon::commit_external(bool ct, bool exp) {
   // DisableExternalCache: updates went to the kernel already; the inject
   // "commit" ends at once without a report.
   if (external_inject()) return 0;
-  if (!impl_ || !ct) {
-    // Expectations alone: upstream's expectation pass (kernel creates of
-    // expectations are not replicated here yet).
-    log(kLogNotice, "Committed %u new expectations", 0u);
-    log(kLogNotice, "commit has taken %lu.%06lu seconds", 0ul, 0ul);
-    return 0;
-  }
+  if (!impl_) return 0;
   if (commit_running()) {
     log(kLogNotice, "commit already in progress, skipping");
     return 0;
@@ -291,15 +290,24 @@ int Daemon::commit_external(bool ct, bool exp) {
     im.commit_pid = pid;
     return 0;
   }
-  timeval a, b, d;
-  gettimeofday(&a, nullptr);
-  const CommitResult r = commit_flows(*this, im.commit_sock, external_);
-  gettimeofday(&b, nullptr);
-  timersub(&b, &a, &d);
-  log(kLogNotice, "Committed %u new entries", r.ok);
-  if (r.failed) log(kLogNotice, "%u entries can't be committed", r.failed);
-  log(kLogNotice, "commit has taken %lu.%06lu seconds", static_cast<unsigned long>(d.tv_sec),
-      static_cast<unsigned long>(d.tv_usec));
+  // Conntracks first: an expectation needs its master in the table.
+  // (upstream's -c runs the expectation pass only when the conntrack
+  // pass took more than one step; ours always runs it.)
+  auto timed = [&](bool expect) {
+    timeval a, b, d;
+    gettimeofday(&a, nullptr);
+    const CommitResult r = expect ? commit_expects(*this, im.commit_sock, exp_external_)
+                                  : commit_flows(*this, im.commit_sock, external_);
+    gettimeofday(&b, nullptr);
+    timersub(&b, &a, &d);
+    log(kLogNotice, expect ? "Committed %u new expectations" : "Committed %u new entries", r.ok);
+    if (r.failed)
+      log(kLogNotice, expect ? "%u expectations can't be committed" : "%u entries can't be committed", r.failed);
+    log(kLogNotice, "commit has taken %lu.%06lu seconds", static_cast<unsigned long>(d.tv_sec),
+        static_cast<unsigned long>(d.tv_usec));
+  };
+  if (ct) timed(false);
+  if (exp && expect_enabled()) timed(true);
   if (pid == 0) _exit(0);
   return 0;
 }

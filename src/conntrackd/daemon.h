@@ -113,6 +113,8 @@ class Daemon {
   const TrafficCounters& traffic() const { return traffic_; }
   const InjectCounters& inject() const { return inject_; }
   InjectCounters& inject_mut() { return inject_; }
+  const InjectCounters& exp_inject() const { return exp_inject_; }
+  InjectCounters& exp_inject_mut() { return exp_inject_; }
   const RuntimeCounters& runtime() const { return rt_; }
 
   // CLOCK_MONOTONIC seconds (the clock of FlowHeader::created/lastupdate).
@@ -134,15 +136,17 @@ class Daemon {
   // -f (code 45) also flushes both expectation caches when ExpectationSync
   // is on; nothing is logged (the conntrack flush logged already).
   int flush_exp_caches();
-  int commit_external(bool ct, bool exp);     // -c (no sync yet: commits 0)
-  int send_bulk();                            // -B (no sync yet: logs only)
-  int request_resync();                       // -n (no sync yet: logs only)
+  int commit_external(bool ct, bool exp);     // -c: in a child
+  int send_bulk();                            // -B
+  int request_resync();                       // -n
   int arm_purge_timer();                      // -t
   void run_scheduled_flush();                 // -t's alarm fired
 
   // ---- the kernel side tells the sync side (no-ops without Sync) ----
   // An internal cache entry was created, updated or marked DEAD.
   void sync_local(uint32_t ref);
+  // The same for an internal expectation cache entry (ExpectationSync).
+  void sync_local_exp(uint32_t ref);
   // DisableInternalCache: a kernel event (type 0 new, 1 update, 2
   // destroy) goes to the peers as it is.
   void sync_bypass_event(const ct::Flow& f, int type);
@@ -188,7 +192,7 @@ class Daemon {
   FlowCache internal_, external_;
   ExpectCache exp_internal_, exp_external_;
   TrafficCounters traffic_{};
-  InjectCounters inject_{};
+  InjectCounters inject_{}, exp_inject_{};
   BypassCounters bypass_{}, exp_bypass_{};
   RuntimeCounters rt_{};
   DaemonImpl* impl_ = nullptr;

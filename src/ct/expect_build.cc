@@ -86,6 +86,14 @@ bool build_exp_request(nl::MsgBuilder& b, uint8_t msg, uint16_t flags, uint32_t 
   if (e.has(XA::kFlags)) b.put_u32_be(CTA_EXPECT_FLAGS, e.flags);
   if (e.has(XA::kZone)) b.put_u16_be(CTA_EXPECT_ZONE, e.zone);
   if (e.has(XA::kHelper)) b.put_str(CTA_EXPECT_HELP_NAME, e.helper);
+  if (e.has(XA::kClass)) b.put_u32_be(CTA_EXPECT_CLASS, e.cls);
+  if (e.has(XA::kNatTuple) && e.has(XA::kNatDir)) {
+    size_t nat = b.nest_start(CTA_EXPECT_NAT);
+    b.put_u32_be(CTA_EXPECT_NAT_DIR, e.nat_dir);
+    put_exp_tuple(b, CTA_EXPECT_NAT_TUPLE, TupleView{e.nat, kDirOrig});
+    b.nest_end(nat);
+  }
+  if (e.has(XA::kFn)) b.put_str(CTA_EXPECT_FN, e.fn);
   return b.end_msg();
 }
 

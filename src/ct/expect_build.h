@@ -9,7 +9,8 @@ namespace ct {
 
 // One expectation request (EXP_NEW/EXP_GET/EXP_DELETE) carrying what is
 // present in `e`, in libnetfilter_conntrack's order: CTA_EXPECT_TUPLE,
-// _MASTER, _MASK, _TIMEOUT, _FLAGS, _ZONE, _HELP_NAME.  `flags` is added to
+// _MASTER, _MASK, _TIMEOUT, _FLAGS, _ZONE, _HELP_NAME, _CLASS, _NAT (its
+// direction and tuple, when both are present), _FN.  `flags` is added to
 // NLM_F_REQUEST.  The nfgen family is the master tuple's L3 protocol when
 // the master is present, else the expected tuple's; false if neither has
 // one (upstream builds no request then) or the buffer is too small.

@@ -42,6 +42,7 @@ sync_teardown() {
 }
 
 # sync_conf SIDE(A|B) MODE(FTFW|NOTRACK|ALARM) PROTO(UDP|TCP|Multicast) [extra mode lines]
+# $SYNC_OPTIONS, when set, becomes the Sync block's Options { } body.
 sync_conf() {
   local side=$1 mode=$2 proto=$3 extra=${4:-} me peer dev ch
   if [[ $side == A ]]; then me=1 peer=2 dev=sva; else me=2 peer=1 dev=svb; fi
@@ -65,7 +66,8 @@ Sync {
   Mode $mode {
 $extra
   }
-  $ch
+  $ch${SYNC_OPTIONS:+
+  Options { $SYNC_OPTIONS \}}
 }
 General {
   HashSize 16384

@@ -23,6 +23,7 @@
 #include "conntrackd/control/exp_dump_format.h"
 #include "conntrackd/cache/expect_cache.h"
 #include "conntrackd/kernel/kernel_expect.h"
+#include "conntrackd/sync/sync_queue.h"
 #include "ct/expect.h"
 #include "ct/expect_parse.h"
 #include "ct/expect_print.h"
@@ -117,9 +118,66 @@ std::string entry_line(const ctd::ExpectCache& c, uint32_t ref, bool xml, uint32
 }
 
 TEST(ExpectCache, DocumentedSizes) {
-  EXPECT_EQ(ctd::ExpectCache::bytes_per_expect(AF_INET), 160u);
-  EXPECT_EQ(ctd::ExpectCache::bytes_per_expect(AF_INET6), 256u);
-  EXPECT_EQ(sizeof(ctd::ExpectHeader), 128u);
+  EXPECT_EQ(ctd::ExpectCache::bytes_per_expect(AF_INET), 168u);
+  EXPECT_EQ(ctd::ExpectCache::bytes_per_expect(AF_INET6), 264u);
+  EXPECT_EQ(sizeof(ctd::ExpectHeader), 136u);
+}
+
+// ExpectationSync: expectations wait on the same sync queues as flows,
+// under refs of their own; an erase unlinks them (the hook), a DEAD one
+// is counted destroyed once and no longer active.
+namespace {
+ctd::SyncQueue* g_q = nullptr;
+void unlink_on_erase(void*, uint32_t ref) { g_q->remove(ctd::exp_qref(ref)); }
+}  // namespace
+
+TEST(ExpectCache, SyncQueueRefsAndDeadEntries) {
+  ctd::FlowCache flows;
+  ASSERT_TRUE(flows.init(64, 10));
+  ctd::ExpectCache c;
+  ASSERT_TRUE(c.init(64, 100));
+  static Msg a, b;
+  make(a, Spec{});
+  Spec sb;
+  sb.family = AF_INET6;
+  sb.master = {"::1", "::1", 6, 40000, 2121};
+  sb.expected = {"::1", "::1", 6, 0, 51300};
+  sb.mask = {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6, 0, 65535};
+  make(b, sb);
+  uint32_t ra, rb;
+  ASSERT_EQ(c.add(a.e, 1, &ra), ctd::CacheErr::kOk);
+  ASSERT_EQ(c.add(b.e, 1, &rb), ctd::CacheErr::kOk);
+  const uint32_t qa = ctd::exp_qref(ra), qb = ctd::exp_qref(rb);
+  EXPECT_NE(qa, qb);
+  EXPECT_TRUE(ctd::is_exp_ref(qa) && ctd::is_exp_ref(qb));
+  EXPECT_FALSE(ctd::is_ctl_ref(qa) || ctd::is_ctl_ref(qb));
+  EXPECT_EQ(ctd::exp_cache_ref(qa), ra);
+  EXPECT_EQ(ctd::exp_cache_ref(qb), rb);
+  EXPECT_FALSE(ctd::is_exp_ref(ctd::kNilRef));
+
+  ctd::SyncNodes nodes(flows, &c);
+  ctd::SyncQueue q(nodes, ctd::SyncQ::kTx, 100);
+  g_q = &q;
+  c.set_erase_hook(&unlink_on_erase, nullptr);
+  ASSERT_TRUE(q.push_back(qa));
+  ASSERT_TRUE(q.push_back(qb));
+  EXPECT_EQ(nodes.where(qa), ctd::SyncQ::kTx);
+  EXPECT_EQ(q.front(), qa);
+  EXPECT_EQ(q.next(qa), qb);
+
+  c.mark_dead(ra);
+  c.mark_dead(ra);  // once only
+  EXPECT_EQ(nodes.obj_state(qa), ctd::ObjState::kDead);
+  EXPECT_EQ(c.stats().destroyed, 1u);
+  EXPECT_EQ(c.stats().active, 1u);
+  c.erase(ra);  // its DEL went out: the hook takes it off the queue
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.front(), qb);
+  c.flush();  // the live one counts destroyed, and leaves the queue too
+  EXPECT_EQ(c.stats().destroyed, 2u);
+  EXPECT_EQ(q.size(), 0u);
+  c.set_erase_hook(nullptr, nullptr);
+  g_q = nullptr;
 }
 
 TEST(ExpectCache, InsertLookupUpdateErase) {
@@ -277,7 +335,7 @@ TEST(ExpectCache, RoundTripPrintsTheSame) {
   ctd::CacheMem mem = c.mem();
   EXPECT_EQ(mem.flows_v4, 3u);
   EXPECT_EQ(mem.flows_v6, 1u);
-  EXPECT_EQ(mem.used, 3 * 160u + 256u);
+  EXPECT_EQ(mem.used, 3 * 168u + 264u);
 }
 
 // The dump lines, byte for byte as Debian's conntrackd 1.4.7 wrote them.
@@ -352,7 +410,7 @@ TEST(ExpectCache, ManyPerMasterAndChurn) {
     n++;
   });
   EXPECT_EQ(n, ref.size());
-  EXPECT_EQ(c.mem().used, ref.size() * 160u);
+  EXPECT_EQ(c.mem().used, ref.size() * 168u);
   // Erasing while iterating is allowed.
   c.for_each([&](uint32_t r) { c.erase(r); });
   EXPECT_EQ(c.size(), 0u);

@@ -273,6 +273,7 @@ void ExpectCache::update(uint32_t ref, const Expect& e, uint32_t now) {
   store(ref, e);
   h->next = next;
   h->lastupdate = now;
+  if (h->obj == ObjState::kDead) dead_--;
   h->obj = ObjState::kAlive;
   const uint32_t after = bucket_of(ref);
   if (after == before) return;
@@ -289,7 +290,10 @@ void ExpectCache::erase(uint32_t ref) {
   for (uint32_t i = 0; *link != ref && *link != kNilRef && i <= count_; i++)
     link = &hdr(*link)->next;
   if (*link != ref) return;  // not linked (cannot happen): leave it be
-  *link = hdr(ref)->next;
+  ExpectHeader* h = hdr(ref);
+  if (h->queue != SyncQ::kNone && erase_hook_) erase_hook_(erase_ctx_, ref);
+  if (h->obj == ObjState::kDead) dead_--;
+  *link = h->next;
   if (ref & kV6Bit) v6_.release(ref & ~kV6Bit);
   else v4_.release(ref);
   count_--;

@@ -15,12 +15,13 @@
 //
 // Bytes per cached expectation (sizeof the record, static_assert'ed):
 //
-//   ExpectRecord<4>  (IPv4)   bytes_per_expect(AF_INET)  = 160
-//   ExpectRecord<16> (IPv6)   bytes_per_expect(AF_INET6) = 256
+//   ExpectRecord<4>  (IPv4)   bytes_per_expect(AF_INET)  = 168
+//   ExpectRecord<16> (IPv6)   bytes_per_expect(AF_INET6) = 264
 //
-// A 128-byte header (hash link, times, timeout, flags, class, NAT
+// A 136-byte header (hash link, times, timeout, flags, class, NAT
 // direction, zone, presence bits, four tuple descriptors, helper name,
-// expectfn name, family, object state) plus the addresses of the four
+// expectfn name, the sync queue links, family, object state, queue) plus
+// the addresses of the four
 // tuples (master, expected, mask, NAT) at the family's width.  The record
 // class follows the message family; the kernel never mixes families within
 // one expectation.  Not kept: the kernel's expectation id (never printed,
@@ -66,20 +67,21 @@ struct ExpectHeader {
   ExpTupleRec t[kExpSlots];
   char helper[kExpHelperMax];  // NUL-terminated
   char fn[kExpFnMax];          // NUL-terminated
+  QLinks q;                    // sync queues (internal cache only)
   uint8_t family;              // AF_INET or AF_INET6
   ObjState obj;
   uint8_t mark;                // the caller's (a purge's "not seen yet")
-  uint8_t pad[5];
+  SyncQ queue;                 // which sync queue holds it
 };
-static_assert(sizeof(ExpectHeader) == 128);
+static_assert(sizeof(ExpectHeader) == 136);
 
 template <unsigned N>
 struct ExpectRecord {
   ExpectHeader h;
   uint8_t addr[kExpSlots][2][N];  // per slot: src, dst
 };
-static_assert(sizeof(ExpectRecord<4>) == 160);
-static_assert(sizeof(ExpectRecord<16>) == 256);
+static_assert(sizeof(ExpectRecord<4>) == 168);
+static_assert(sizeof(ExpectRecord<16>) == 264);
 
 class ExpectCache {
  public:
@@ -114,6 +116,25 @@ class ExpectCache {
   void set_state(uint32_t ref, ObjState s) { hdr(ref)->obj = s; }
   void set_mark(uint32_t ref, bool m) { hdr(ref)->mark = m; }
 
+  // The sync queues' view, as FlowCache's (sync/sync_queue.h).
+  QLinks& qlinks(uint32_t ref) { return hdr(ref)->q; }
+  SyncQ queue_of(uint32_t ref) const { return hdr(ref)->queue; }
+  void set_queue(uint32_t ref, SyncQ q) { hdr(ref)->queue = q; }
+  using EraseHook = void (*)(void* ctx, uint32_t ref);
+  void set_erase_hook(EraseHook fn, void* ctx) {
+    erase_hook_ = fn;
+    erase_ctx_ = ctx;
+  }
+  // A destroyed expectation waits (DEAD, hidden) until its DEL has gone
+  // out, or in FT-FW been acknowledged: counted destroyed now.
+  void mark_dead(uint32_t ref) {
+    if (hdr(ref)->obj == ObjState::kDead) return;
+    hdr(ref)->obj = ObjState::kDead;
+    cnt_.destroyed++;
+    dead_++;
+  }
+  uint32_t dead() const { return dead_; }
+
   // Visits every entry; fn(ref) may erase that ref.
   template <class Fn>
   void for_each(Fn&& fn) {
@@ -140,7 +161,7 @@ class ExpectCache {
     erase(ref);
   }
   void flush() {
-    cnt_.destroyed += count_;
+    cnt_.destroyed += count_ - dead_;
     clear();
   }
   void count_updated() { cnt_.updated++; }
@@ -150,7 +171,7 @@ class ExpectCache {
     else if (e == CacheErr::kNoMemory) cnt_.no_memory++;
   }
   const CacheCounters& stats() const {
-    cnt_.active = count_;
+    cnt_.active = count_ - dead_;
     cnt_.total_entries = limit_;
     return cnt_;
   }
@@ -176,8 +197,10 @@ class ExpectCache {
   SlabPool v4_, v6_;
   uint32_t* buckets_ = nullptr;
   uint32_t nbuckets_ = 0, bucket_shift_ = 0;
-  uint32_t limit_ = 0, count_ = 0;
+  uint32_t limit_ = 0, count_ = 0, dead_ = 0;
   mutable CacheCounters cnt_{};
+  EraseHook erase_hook_ = nullptr;
+  void* erase_ctx_ = nullptr;
 };
 
 }  // namespace ctd

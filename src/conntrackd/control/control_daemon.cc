@@ -89,6 +89,7 @@ class DaemonHandler final : public ControlHandler {
     v->exp_bypass = d_.bypass(true);
     v->traffic = d_.traffic();
     v->inject = d_.inject();
+    v->exp_inject = d_.exp_inject();
     v->runtime = d_.runtime();
     if (v->runtime.buffer_size == 0) v->runtime.buffer_size = cfg.netlink_buffer_size;
     v->now = static_cast<int64_t>(time(nullptr));

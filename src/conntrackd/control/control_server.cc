@@ -332,6 +332,9 @@ void ControlServer::dump_exp(ControlHandler& h, int fd, ExpectCache& cache, bool
   DumpJob job;
   job.exps = &cache;
   job.o = dump_opts(h, xml);
+  const Config& cfg = h.config();
+  if (&cache == h.exp_external() && cfg.sync && cfg.sync_mode() == SyncMode::kAlarm)
+    job.o.expire_after = cfg.cache_timeout;
   run_dump(h, fd, job);
 }
 

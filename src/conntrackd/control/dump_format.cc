@@ -18,17 +18,16 @@ void dump_put_entry(base::OutBuf& out, const FlowCache& cache, uint32_t ref, con
   base::LineBuf<kDumpLineMax> line;
   ct::flow_print(line, f, po, ct::MsgKind::kList, base::wall_clock_ns());
   out.put(line.view());
+  dump_put_suffix(out, o, cache.header(ref).created, cache.header(ref).lastupdate);
+}
+
+void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created, uint32_t lastupdate) {
   if (o.expire_after && !o.xml) {
-    const int64_t left = static_cast<int64_t>(cache.header(ref).lastupdate) + o.expire_after -
-                         static_cast<int64_t>(o.now);
+    const int64_t left = static_cast<int64_t>(lastupdate) + o.expire_after - static_cast<int64_t>(o.now);
     out.put(" [expires in ");
     out.put_i64(left);
     out.put("s]");
   }
-  dump_put_suffix(out, o, cache.header(ref).created);
-}
-
-void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created) {
   if (!o.xml) {
     int64_t since = static_cast<int64_t>(o.now) - static_cast<int64_t>(created);
     out.put(" [active since ");

@@ -41,9 +41,10 @@ bool dump_cache(int fd, FlowCache& cache, const DumpOpts& o);
 
 inline constexpr unsigned kDumpLineMax = 4096;
 
-// The end of a text line, " [active since Ns]", and the newline (XML: the
-// newline only).  Shared by the conntrack and expectation dumps.
-void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created);
+// The end of a text line, " [expires in Ns]" (ALARM's external cache),
+// " [active since Ns]", and the newline (XML: the newline only).  Shared
+// by the conntrack and expectation dumps.
+void dump_put_suffix(base::OutBuf& out, const DumpOpts& o, uint32_t created, uint32_t lastupdate);
 
 // Writes put(out, ref) for every entry of `cache` (a FlowCache or an
 // ExpectCache) to `fd`, skipping DEAD entries when o.hide_dead.  False if

@@ -22,7 +22,7 @@ void dump_put_exp_entry(base::OutBuf& out, const ExpectCache& cache, uint32_t re
   ct::expect_print(line, e, po, ct::MsgKind::kList, base::wall_clock_ns());
   std::string_view v = line.view();
   out.put(v.size() > ct::kExpectLineMax ? v.substr(0, ct::kExpectLineMax) : v);
-  dump_put_suffix(out, o, cache.header(ref).created);
+  dump_put_suffix(out, o, cache.header(ref).created, cache.header(ref).lastupdate);
 }
 
 bool dump_exp_cache(int fd, ExpectCache& cache, const DumpOpts& o) {

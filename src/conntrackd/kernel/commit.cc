@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "conntrackd/daemon.h"
+#include "ct/expect_build.h"
 #include "ct/flow_build.h"
 #include "ct_uapi.h"
 #include "netlink/request_batch.h"
@@ -50,85 +51,29 @@ void create_prepare(const Config& cfg, ct::Flow* f) {
 
 namespace {
 
-class Committer {
+// The batch engine both commits share: creates go out many per sendmsg;
+// an EEXIST is retried once as delete + create, as upstream does one by
+// one.  The caller's build function writes one request for `ref` (a
+// create, or with `del` the delete of the same entry); false if it did
+// not fit.
+class CreateBatch {
  public:
-  Committer(Daemon& d, nl::Socket& s, FlowCache& ext) : d_(d), ext_(ext), batch_(s) {
+  using BuildFn = bool (*)(void* ctx, uint32_t ref, bool del, nl::MsgBuilder& b, uint32_t seq);
+
+  CreateBatch(Daemon& d, nl::Socket& s, BuildFn fn, void* ctx) : d_(d), batch_(s), fn_(fn), ctx_(ctx) {
     nl::RequestBatch::prepare(s);
   }
 
-  void run() {
-    for (int pass = 0; pass < 2; pass++) {
-      ext_.for_each([&](uint32_t ref) {
-        ext_.to_flow(ref, &f_);
-        const bool related = f_.has(F::kMasterL3);
-        if (related != (pass == 1)) return;
-        add_create(ref, 0);
-      });
-      flush();
-    }
-  }
-  CommitResult result() const { return res_; }
-
- private:
-  enum Kind : uint8_t { kCreate, kRetryDelete, kRetryCreate };
-  struct Req {
-    uint32_t ref;
-    Kind kind;
-    bool failed;
-    int err;
-  };
-
-  bool build(uint32_t ref, Kind kind) {
-    ext_.to_flow(ref, &f_);
-    commit_prepare(d_.config(), Daemon::now(), ext_.header(ref), &f_);
-    for (int attempt = 0; attempt < 2; attempt++) {
-      uint32_t seq;
-      nl::MsgBuilder b = batch_.start(&seq);
-      bool ok;
-      if (kind == kRetryDelete) {
-        b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete, uapi::kNlmFRequest, seq,
-                      f_.orig().l3);
-        ok = ct::put_tuple(b, f_, ct::kDirOrig);
-        if (f_.has(F::kZone)) ok = ok && b.put_u16_be(uapi::CTA_ZONE, f_.zone);
-        ok = ok && b.end_msg();
-      } else {
-        ok = ct::build_ct_new(b, f_, uapi::kNlmFRequest | uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
-      }
-      if (ok) {
-        reqs_[batch_.pending()] = Req{ref, kind, false, 0};
-        batch_.commit(b);
-        return true;
-      }
-      if (batch_.pending() == 0) return false;  // does not fit at all
-      flush();
-      ext_.to_flow(ref, &f_);
-      commit_prepare(d_.config(), Daemon::now(), ext_.header(ref), &f_);
-    }
-    return false;
-  }
-
-  void add_create(uint32_t ref, int) {
+  void add_create(uint32_t ref) {
     if (batch_.full()) flush();
     if (!build(ref, kCreate)) fail("commit-create", EMSGSIZE);
   }
-
-  static void on_error(void* ctx, unsigned i, int err) {
-    Req& r = static_cast<Committer*>(ctx)->reqs_[i];
-    r.failed = true;
-    r.err = err;
-  }
-
-  void fail(const char* what, int err) {
-    res_.failed++;
-    d_.log(kLogErr, "%s: %s", what, strerror(err));
-  }
-
   // Sends the batch, then settles it: successes counted, EEXIST retried
   // once as delete + create (a second, smaller batch).
   void flush() {
     const unsigned n = batch_.pending();
     if (n == 0) return;
-    int r = batch_.flush(&Committer::on_error, this);
+    int r = batch_.flush(&CreateBatch::on_error, this);
     unsigned retry_n = 0;
     for (unsigned i = 0; i < n; i++) {
       Req& q = reqs_[i];
@@ -146,12 +91,48 @@ class Committer {
     }
     flush_retries();
   }
+  CommitResult result() const { return res_; }
+
+ private:
+  enum Kind : uint8_t { kCreate, kRetryDelete, kRetryCreate };
+  struct Req {
+    uint32_t ref;
+    Kind kind;
+    bool failed;
+    int err;
+  };
+
+  bool build(uint32_t ref, Kind kind) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+      uint32_t seq;
+      nl::MsgBuilder b = batch_.start(&seq);
+      if (fn_(ctx_, ref, kind == kRetryDelete, b, seq)) {
+        reqs_[batch_.pending()] = Req{ref, kind, false, 0};
+        batch_.commit(b);
+        return true;
+      }
+      if (batch_.pending() == 0) return false;  // does not fit at all
+      flush();
+    }
+    return false;
+  }
+
+  static void on_error(void* ctx, unsigned i, int err) {
+    Req& r = static_cast<CreateBatch*>(ctx)->reqs_[i];
+    r.failed = true;
+    r.err = err;
+  }
+
+  void fail(const char* what, int err) {
+    res_.failed++;
+    d_.log(kLogErr, "%s: %s", what, strerror(err));
+  }
 
   // Retries are settled without a further retry.
   void flush_retries() {
     const unsigned n = batch_.pending();
     if (n == 0) return;
-    int r = batch_.flush(&Committer::on_error, this);
+    int r = batch_.flush(&CreateBatch::on_error, this);
     for (unsigned i = 0; i < n; i++) {
       Req& q = reqs_[i];
       if (r < 0 && !q.failed) {
@@ -172,22 +153,105 @@ class Committer {
   }
 
   Daemon& d_;
-  FlowCache& ext_;
   nl::RequestBatch batch_;
-  ct::Flow f_;
+  BuildFn fn_;
+  void* ctx_;
   CommitResult res_;
   Req reqs_[nl::RequestBatch::kMaxRequests];
   uint32_t retry_[nl::RequestBatch::kMaxRequests];
 };
 
-}  // namespace
+// Flows: masters first, then related flows, so the kernel can attach them.
+struct FlowCommit {
+  Daemon& d;
+  FlowCache& ext;
+  ct::Flow f;
+  CreateBatch batch;
 
-CommitResult commit_flows(Daemon& d, nl::Socket& s, FlowCache& ext) {
-  Committer* c = new Committer(d, s, ext);  // 128 KiB of buffers: not on the stack
+  FlowCommit(Daemon& dd, nl::Socket& s, FlowCache& x) : d(dd), ext(x), batch(dd, s, &FlowCommit::build, this) {}
+
+  static bool build(void* ctx, uint32_t ref, bool del, nl::MsgBuilder& b, uint32_t seq) {
+    FlowCommit& c = *static_cast<FlowCommit*>(ctx);
+    ct::Flow& f = c.f;
+    c.ext.to_flow(ref, &f);
+    commit_prepare(c.d.config(), Daemon::now(), c.ext.header(ref), &f);
+    if (!del) return ct::build_ct_new(b, f, uapi::kNlmFRequest | uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
+    b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete, uapi::kNlmFRequest, seq, f.orig().l3);
+    bool ok = ct::put_tuple(b, f, ct::kDirOrig);
+    if (f.has(F::kZone)) ok = ok && b.put_u16_be(uapi::CTA_ZONE, f.zone);
+    return ok && b.end_msg();
+  }
+
+  void run() {
+    for (int pass = 0; pass < 2; pass++) {
+      ext.for_each([&](uint32_t ref) {
+        ext.to_flow(ref, &f);
+        if (f.has(F::kMasterL3) == (pass == 1)) batch.add_create(ref);
+      });
+      batch.flush();
+    }
+  }
+};
+
+// Expectations, after their masters (commit_flows) are in the table.
+struct ExpCommit {
+  Daemon& d;
+  ExpectCache& ext;
+  ct::Expect e;
+  CreateBatch batch;
+
+  ExpCommit(Daemon& dd, nl::Socket& s, ExpectCache& x) : d(dd), ext(x), batch(dd, s, &ExpCommit::build, this) {}
+
+  static bool build(void* ctx, uint32_t ref, bool del, nl::MsgBuilder& b, uint32_t seq) {
+    ExpCommit& c = *static_cast<ExpCommit*>(ctx);
+    c.ext.to_expect(ref, &c.e);
+    commit_prepare_exp(c.d.config(), Daemon::now(), c.ext.header(ref), &c.e);
+    if (del) return ct::build_exp_request(b, uapi::kExpMsgDelete, 0, seq, c.e);
+    return ct::build_exp_request(b, uapi::kExpMsgNew, uapi::kNlmFCreate | uapi::kNlmFExcl, seq, c.e);
+  }
+
+  void run() {
+    ext.for_each([&](uint32_t ref) { batch.add_create(ref); });
+    batch.flush();
+  }
+};
+
+// The committers hold 128 KiB of buffers: on the heap, not the stack.
+template <class C, class Cache>
+CommitResult run_commit(Daemon& d, nl::Socket& s, Cache& ext) {
+  C* c = new C(d, s, ext);
   c->run();
-  const CommitResult r = c->result();
+  const CommitResult r = c->batch.result();
   delete c;
   return r;
+}
+
+}  // namespace
+
+void commit_prepare_exp(const Config& cfg, uint32_t now, const ExpectHeader& h, ct::Expect* e) {
+  // upstream's expectation commit: CommitTimeout, or what is left of the
+  // cached timeout since the last update (60 s when that is negative).
+  int64_t timeout;
+  if (cfg.commit_timeout) {
+    timeout = cfg.commit_timeout;
+  } else {
+    int64_t age = static_cast<int64_t>(now) - static_cast<int64_t>(h.lastupdate);
+    if (age < 0) age = 60;
+    timeout = static_cast<int64_t>(e->has(ct::XA::kTimeout) ? e->timeout : 0) - age;
+    if (timeout < 0) timeout = 60;
+  }
+  if (timeout > 0) {
+    e->timeout = static_cast<uint32_t>(timeout);
+    e->set(ct::XA::kTimeout);
+  }
+}
+
+CommitResult commit_flows(Daemon& d, nl::Socket& s, FlowCache& ext) {
+  return run_commit<FlowCommit>(d, s, ext);
+}
+
+CommitResult commit_expects(Daemon& d, nl::Socket& s, ExpectCache& ext) {
+  return run_commit<ExpCommit>(d, s, ext);
 }
 
 }  // namespace ctd

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 
+#include "conntrackd/cache/expect_cache.h"
 #include "conntrackd/cache/flow_cache.h"
 #include "conntrackd/config/config.h"
 #include "netlink/socket.h"
@@ -26,6 +27,13 @@ struct CommitResult {
 // Commits every flow of `ext` through `s`; errors are logged as upstream's
 // "commit-create: <error>" / "commit-destroy: <error>".
 CommitResult commit_flows(Daemon& d, nl::Socket& s, FlowCache& ext);
+
+// Commits every expectation of `ext` the same way (their masters must be
+// in the table: commit the flows first).  Each is created with
+// CommitTimeout or what is left of its cached timeout; an existing one is
+// deleted and created once more.
+CommitResult commit_expects(Daemon& d, nl::Socket& s, ExpectCache& ext);
+void commit_prepare_exp(const Config& cfg, uint32_t now, const ExpectHeader& h, ct::Expect* e);
 
 // upstream's nl_create_conntrack(): a peer's flow made ready for a kernel
 // create (IPS_EXPECTED cleared, reply tuple derived, TCP BE_LIBERAL).

@@ -75,20 +75,26 @@ bool ExpectKernel::master_known(const ct::Expect& e) {
   return d_.internal().lookup(key) != kNilRef;
 }
 
-void ExpectKernel::insert(const ct::Expect& e) {
+uint32_t ExpectKernel::insert(const ct::Expect& e) {
   uint32_t ref;
-  d_.exp_internal().add(e, Daemon::now(), &ref);
+  return d_.exp_internal().add(e, Daemon::now(), &ref) == CacheErr::kOk ? ref : kNilRef;
 }
 
-void ExpectKernel::upsert(const ct::Expect& e) {
+uint32_t ExpectKernel::upsert(const ct::Expect& e) {
   ExpectCache& c = d_.exp_internal();
   const uint32_t ref = c.lookup(e);
-  if (ref == kNilRef) {
-    insert(e);
-    return;
-  }
+  if (ref == kNilRef) return insert(e);
   c.update(ref, e, Daemon::now());
   c.count_updated();
+  return ref;
+}
+
+void ExpectKernel::destroyed(uint32_t ref, bool quiet) {
+  ExpectCache& c = d_.exp_internal();
+  // Kept (DEAD) until its DEL is out, or acknowledged in FT-FW.
+  c.mark_dead(ref);
+  if (quiet) c.erase(ref);
+  else d_.sync_local_exp(ref);
 }
 
 void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
@@ -108,29 +114,33 @@ void ExpectKernel::handle_event(const NlMsgHdr& h, std::span<const uint8_t> p) {
   // already, not from upstream's); the sanity check still runs.
   if (kind == ct::MsgKind::kDestroy ? !master_sane(e) : !master_known(e))
     return;  // upstream: not counted
+  // upstream's origin check, as for conntracks: what our injection caused
+  // is ignored, what a commit caused is cached but not sent.
+  if (h.pid != 0 && h.pid == d_.inject_portid()) return;
+  const bool quiet = h.pid != 0 && h.pid == d_.commit_portid();
   ExpectCache& c = d_.exp_internal();
+  uint32_t ref = kNilRef;
   switch (kind) {
-    case ct::MsgKind::kNew: {
+    case ct::MsgKind::kNew:
       // upstream internal_cache_exp_event_new(): an equal entry is
       // replaced (cache_del counts it destroyed).
-      const uint32_t ref = c.lookup(e);
+      ref = c.lookup(e);
       if (ref != kNilRef) c.remove(ref);
-      insert(e);
+      ref = insert(e);
       break;
-    }
     case ct::MsgKind::kUpdate:
-      upsert(e);
+      ref = upsert(e);
       break;
-    case ct::MsgKind::kDestroy: {
-      const uint32_t ref = c.lookup(e);
-      if (ref == kNilRef) return;
-      c.remove(ref);
-      break;
-    }
+    case ct::MsgKind::kDestroy:
+      ref = c.lookup(e);
+      if (ref == kNilRef || c.header(ref).obj == ObjState::kDead) return;
+      destroyed(ref, quiet);
+      return;
     default:
       rt.events_unknown++;
       break;
   }
+  if (ref != kNilRef && !quiet) d_.sync_local_exp(ref);
 }
 
 int ExpectKernel::dump(nl::Socket& s) {
@@ -145,7 +155,7 @@ int ExpectKernel::purge(nl::Socket& s) {
   int r = walk_dump(s, true, &complete);
   if (r < 0 || !complete) return r;  // an interrupted dump proves nothing
   c.for_each([&](uint32_t ref) {
-    if (c.header(ref).mark) c.remove(ref);
+    if (c.header(ref).mark && c.header(ref).obj != ObjState::kDead) destroyed(ref, false);
   });
   return 0;
 }

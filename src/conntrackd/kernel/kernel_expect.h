@@ -16,15 +16,14 @@
 //    creates, DESTROY removes (a missing entry is not counted).
 //  * Dump entries (EXP_NEW without NLM_F_CREATE: "update") upsert, as
 //    upstream's populate (cache_update_force): updated or created.
-//  * DESTROY events skip the master lookup (not its sanity check).  When a
-//    master dies the kernel reports its DESTROY before its expectations';
-//    upstream then still finds it, because a destroyed conntrack stays in
-//    its cache (DEAD, hidden) until the sync peer acknowledges the DEL,
-//    and removes the expectations.  Our conntrack cache drops the entry
-//    at once (no sync protocol yet), so a lookup would leave every
-//    expectation of a closed master cached for good.  (Only after
-//    `-f internal` does upstream keep them: that flush drops DEAD entries
-//    too.)
+//  * DESTROY events skip the master lookup (not its sanity check): when a
+//    master dies the kernel reports its DESTROY before its expectations',
+//    and without a sync peer to acknowledge the master's DEL it may have
+//    left our cache already.
+//  * Sync: NEW and UPDATE are sent to the peers, DESTROY marks the entry
+//    DEAD and sends its DEL (FT-FW keeps it until acknowledged), as for
+//    conntracks; what our commit caused is cached but not sent, what our
+//    injection caused is ignored (the origin check).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -69,9 +68,12 @@ class ExpectKernel {
   bool master_known(const ct::Expect& e);
 
  private:
-  // Upstream's populate/update: update an equal entry, else insert.
-  void upsert(const ct::Expect& e);
-  void insert(const ct::Expect& e);
+  // Upstream's populate/update: update an equal entry, else insert.  The
+  // entry's ref, or kNilRef when it could not be cached.
+  uint32_t upsert(const ct::Expect& e);
+  uint32_t insert(const ct::Expect& e);
+  // The kernel destroyed `ref`: DEAD and sent (or, `quiet`, erased).
+  void destroyed(uint32_t ref, bool quiet);
   // One expectation dump through `s`; each entry that passes the checks
   // is upserted, or with `purging` only unmarked.
   int walk_dump(nl::Socket& s, bool purging, bool* complete);

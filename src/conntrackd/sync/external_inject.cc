@@ -5,6 +5,7 @@
 
 #include "conntrackd/daemon.h"
 #include "conntrackd/kernel/commit.h"
+#include "ct/expect_build.h"
 #include "ct/flow_build.h"
 #include "ct_uapi.h"
 #include "netlink/recv_loop.h"
@@ -17,8 +18,7 @@ using ct::F;
 int ExternalInject::open() { return s_.open(0); }
 
 int ExternalInject::request(uint8_t msg, uint16_t flags, const ct::Flow& f) {
-  alignas(8) uint8_t buf[4096];
-  nl::MsgBuilder b(buf, sizeof buf);
+  nl::MsgBuilder b(buf_, sizeof buf_);
   const uint32_t seq = s_.next_seq();
   bool ok;
   if (msg == uapi::kCtMsgDelete) {
@@ -31,6 +31,17 @@ int ExternalInject::request(uint8_t msg, uint16_t flags, const ct::Flow& f) {
     ok = ct::build_ct_new(b, f, static_cast<uint16_t>(uapi::kNlmFRequest | uapi::kNlmFAck | flags), seq);
   }
   if (!ok) return EMSGSIZE;
+  return transact(b, seq);
+}
+
+int ExternalInject::exp_request(uint8_t msg, uint16_t flags, const ct::Expect& e) {
+  nl::MsgBuilder b(buf_, sizeof buf_);
+  const uint32_t seq = s_.next_seq();
+  if (!ct::build_exp_request(b, msg, static_cast<uint16_t>(uapi::kNlmFAck | flags), seq, e)) return EMSGSIZE;
+  return transact(b, seq);
+}
+
+int ExternalInject::transact(const nl::MsgBuilder& b, uint32_t seq) {
   if (s_.send(b.data()) < 0) return errno ? errno : EIO;
   nl::RecvState st;
   st.seq = seq;
@@ -118,6 +129,39 @@ void ExternalInject::ct_del(const ct::Flow& in) {
   } else if (e != ENOENT) {
     k.del_fail++;
     d_.log(kLogWarning, "could not destroy ct entry: %s", strerror(e));
+  }
+}
+
+void ExternalInject::exp_new(const ct::Expect& e) {
+  InjectCounters& k = d_.exp_inject_mut();
+  const uint16_t create = uapi::kNlmFCreate | uapi::kNlmFExcl;
+  int r = exp_request(uapi::kExpMsgNew, create, e);
+  if (r == EEXIST) {
+    const int d = exp_request(uapi::kExpMsgDelete, 0, e);
+    if (d == 0 || d == ENOENT) r = exp_request(uapi::kExpMsgNew, create, e);
+    else r = d;
+    if (r != 0) {
+      k.add_fail++;
+      d_.log(kLogWarning, "could not add new exp entry, even when deleting it first: %s", strerror(r));
+      return;
+    }
+  }
+  if (r == 0) {
+    k.add_ok++;
+    return;
+  }
+  k.add_fail++;
+  d_.log(kLogWarning, "could not add new exp entry: %s", strerror(r));
+}
+
+void ExternalInject::exp_del(const ct::Expect& e) {
+  InjectCounters& k = d_.exp_inject_mut();
+  const int r = exp_request(uapi::kExpMsgDelete, 0, e);
+  if (r == 0) {
+    k.del_ok++;
+  } else if (r != ENOENT) {
+    k.del_fail++;
+    d_.log(kLogWarning, "could not delete exp entry: %s", strerror(r));
   }
 }
 

@@ -33,8 +33,8 @@ class Alarm final : public SyncModeOps {
     for (unsigned i = 0; i < budget; i++) {
       const uint32_t r = tx.pop_front();
       if (r == kNilRef) return false;
-      e_.send_flow(r, 0);
-      if (e_.internal().header(r).obj == ObjState::kDead) e_.internal().erase(r);
+      e_.send_object(r, 0);
+      e_.release_if_dead(r);
     }
     return tx.size() != 0;
   }
@@ -50,13 +50,10 @@ class Alarm final : public SyncModeOps {
   }
 
   void tick(uint32_t now) override {
-    FlowCache& c = e_.internal();
     bool queued = false;
-    c.for_each([&](uint32_t ref) {
+    e_.for_each_live([&](uint32_t ref) {
       QLinks& l = e_.nodes().links(ref);
-      if (static_cast<int32_t>(now - l.seq) < 0 || e_.nodes().where(ref) != SyncQ::kNone ||
-          c.header(ref).obj == ObjState::kDead)
-        return;
+      if (static_cast<int32_t>(now - l.seq) < 0 || e_.nodes().where(ref) != SyncQ::kNone) return;
       l.seq = now + next_delay();
       e_.txq().push_back(ref);
       queued = true;
@@ -81,6 +78,11 @@ class Alarm final : public SyncModeOps {
     const uint32_t ttl = e_.cfg().cache_timeout;
     x.for_each([&](uint32_t ref) {
       if (now - x.header(ref).lastupdate >= ttl) x.remove(ref);
+    });
+    if (!e_.daemon().expect_enabled()) return;
+    ExpectCache& xe = e_.daemon().exp_external();
+    xe.for_each([&](uint32_t ref) {
+      if (now - xe.header(ref).lastupdate >= ttl) xe.remove(ref);
     });
   }
 

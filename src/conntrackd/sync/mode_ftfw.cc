@@ -62,10 +62,7 @@ class Ftfw final : public SyncModeOps {
   void request_resync() override { queue_ctl(kFlagResync, 0, 0); }
 
   void bulk() override {
-    FlowCache& c = e_.internal();
-    c.for_each([this, &c](uint32_t ref) {
-      if (c.header(ref).obj != ObjState::kDead) to_tx(ref);
-    });
+    e_.for_each_live([this](uint32_t ref) { to_tx(ref); });
   }
 
   void fill_stats(SyncStats* s) const override { s->rsqueue_len = e_.rsq().size(); }
@@ -130,7 +127,7 @@ class Ftfw final : public SyncModeOps {
 
   void send_object(uint32_t ref) {
     const uint8_t flags = hello_flags();
-    const uint32_t seq = e_.send_flow(ref, flags);
+    const uint32_t seq = e_.send_object(ref, flags);
     e_.nodes().links(ref).seq = seq;
     if (flags & kFlagHello) note_hello_seq(seq);
     rs_push(ref);  // released once the peer acknowledges it
@@ -192,8 +189,7 @@ class Ftfw final : public SyncModeOps {
   void resend_hello_phase() {
     if (!hello_range_) return;
     hello_range_ = false;
-    FlowCache& c = e_.internal();
-    c.for_each([&](uint32_t ref) {
+    e_.for_each_object(false, [&](uint32_t ref) {
       const uint32_t s = e_.nodes().links(ref).seq;
       if (e_.nodes().where(ref) == SyncQ::kTx || seq_before(s, hello_first_) || seq_after(s, hello_last_))
         return;

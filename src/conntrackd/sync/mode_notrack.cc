@@ -30,9 +30,8 @@ class Notrack final : public SyncModeOps {
         e_.send_ctl(c.flags, c.from, c.to);
         e_.nodes().ctl_free(r);
       } else {
-        e_.send_flow(r, 0);
-        // Sent once: a destroyed flow is gone now.
-        if (e_.internal().header(r).obj == ObjState::kDead) e_.internal().erase(r);
+        e_.send_object(r, 0);
+        e_.release_if_dead(r);  // sent once: a destroyed object is gone now
       }
     }
     return tx.size() != 0;
@@ -63,10 +62,7 @@ class Notrack final : public SyncModeOps {
       e_.bulk_from_kernel();
       return;
     }
-    FlowCache& c = e_.internal();
-    c.for_each([this, &c](uint32_t ref) {
-      if (c.header(ref).obj != ObjState::kDead) local_changed(ref);
-    });
+    e_.for_each_live([this](uint32_t ref) { local_changed(ref); });
   }
 
  private:

@@ -23,6 +23,10 @@ void SyncEngine::on_erase(void* ctx, uint32_t ref) {
   static_cast<SyncEngine*>(ctx)->dequeue(ref, false);
 }
 
+void SyncEngine::on_exp_erase(void* ctx, uint32_t ref) {
+  static_cast<SyncEngine*>(ctx)->dequeue(exp_qref(ref), false);
+}
+
 void SyncEngine::dequeue(uint32_t ref, bool release) {
   switch (nodes_->where(ref)) {
     case SyncQ::kTx: txq_->remove(ref); break;
@@ -33,18 +37,26 @@ void SyncEngine::dequeue(uint32_t ref, bool release) {
     nodes_->ctl_free(ref);
     return;
   }
-  if (release && d_.internal().header(ref).obj == ObjState::kDead) d_.internal().erase(ref);
+  if (release) release_if_dead(ref);
+}
+
+void SyncEngine::release_if_dead(uint32_t ref) {
+  if (nodes_->obj_state(ref) != ObjState::kDead) return;
+  if (is_exp_ref(ref)) nodes_->exps()->erase(exp_cache_ref(ref));
+  else d_.internal().erase(ref);
 }
 
 int SyncEngine::open(EventLoop& loop, ExternalHandler* ext) {
   loop_ = &loop;
   ext_ = ext;
   stream_ = d_.config().channel_proto == ChannelProto::kTcp;
-  nodes_ = new SyncNodes(d_.internal());
+  ExpectCache* exps = d_.expect_enabled() ? &d_.exp_internal() : nullptr;
+  nodes_ = new SyncNodes(d_.internal(), exps);
   txq_ = new SyncQueue(*nodes_, SyncQ::kTx, 0x7fffffffu);  // upstream: INT_MAX
   rsq_ = new SyncQueue(*nodes_, SyncQ::kRs, d_.config().resend_queue_size);
   mode_ = sync_mode_create(*this);
   d_.internal().set_erase_hook(&SyncEngine::on_erase, this);
+  if (exps) exps->set_erase_hook(&SyncEngine::on_exp_erase, this);
   if (channels_.open(d_, loop, *this) < 0) return -1;
   kick_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (kick_fd_ < 0 || idle_timer_.open() < 0 || tick_timer_.open() < 0) {
@@ -69,7 +81,10 @@ void SyncEngine::close() {
   channels_.close();
   if (kick_fd_ >= 0) ::close(kick_fd_);
   kick_fd_ = -1;
-  if (mode_) d_.internal().set_erase_hook(nullptr, nullptr);
+  if (mode_) {
+    d_.internal().set_erase_hook(nullptr, nullptr);
+    if (nodes_ && nodes_->exps()) nodes_->exps()->set_erase_hook(nullptr, nullptr);
+  }
   delete mode_;
   delete txq_;
   delete rsq_;
@@ -147,6 +162,35 @@ uint32_t SyncEngine::send_flow(uint32_t ref, uint8_t flags) {
     default: break;
   }
   return send_flow_msg(flow_, type, flags);
+}
+
+uint32_t SyncEngine::send_exp(uint32_t cref, uint8_t flags) {
+  ExpectCache& c = *nodes_->exps();
+  c.to_expect(cref, &exp_);
+  uint8_t type = kMsgExpUpd;
+  switch (c.header(cref).obj) {
+    case ObjState::kNew: type = kMsgExpNew; break;
+    case ObjState::kDead: type = kMsgExpDel; break;
+    default: break;
+  }
+  EncodeOpts o;
+  o.send_timeout = cfg().commit_timeout == 0;
+  o.tcp_window_tracking = cfg().tcp_window_tracking;
+  std::span<uint8_t> out(msg_, sizeof msg_);
+  const size_t len = encode_exp(out, type, exp_, o);
+  if (len == 0) {
+    net_.send_malformed++;
+    return 0;
+  }
+  const uint32_t seq = next_seq();
+  msg_or_flags(out.first(len), flags);
+  msg_set_seq(out.first(len), seq);
+  channels_.send(out.first(len));
+  return seq;
+}
+
+uint32_t SyncEngine::send_object(uint32_t ref, uint8_t flags) {
+  return is_exp_ref(ref) ? send_exp(exp_cache_ref(ref), flags) : send_flow(ref, flags);
 }
 
 uint32_t SyncEngine::send_ctl(uint8_t flags, uint32_t from, uint32_t to) {

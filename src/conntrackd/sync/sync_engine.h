@@ -80,10 +80,29 @@ class SyncEngine final : public ChannelReceiver {
   void dequeue(uint32_t ref, bool release);
   // Wakes the loop for a transmit pass (once per burst).
   void kick();
-  // Builds the message of internal flow `ref` (type from its ObjState),
-  // ORs `flags`, stamps a fresh sequence number and sends it.  Returns
-  // the sequence number used.
-  uint32_t send_flow(uint32_t ref, uint8_t flags);
+  // Builds the message of queue ref `ref` (an internal flow or
+  // expectation; type from its ObjState), ORs `flags`, stamps a fresh
+  // sequence number and sends it.  Returns the sequence number used.
+  uint32_t send_object(uint32_t ref, uint8_t flags);
+  // NOTRACK and ALARM forget a destroyed object once its DEL is out.
+  void release_if_dead(uint32_t ref);
+  // Visits every internal flow and (ExpectationSync) expectation, by
+  // queue ref, DEAD ones too unless `live_only`; fn must not erase.
+  template <class Fn>
+  void for_each_object(bool live_only, Fn&& fn) {
+    FlowCache& c = internal();
+    c.for_each([&](uint32_t r) {
+      if (!live_only || c.header(r).obj != ObjState::kDead) fn(r);
+    });
+    ExpectCache* x = nodes_->exps();
+    if (!x) return;
+    x->for_each([&](uint32_t r) {
+      if (!live_only || x->header(r).obj != ObjState::kDead) fn(exp_qref(r));
+    });
+  }
+  template <class Fn>
+  void for_each_live(Fn&& fn) { for_each_object(true, fn); }
+
   // A message for an arbitrary flow (DisableInternalCache).
   uint32_t send_flow_msg(const ct::Flow& f, uint8_t type, uint8_t flags);
   uint32_t send_ctl(uint8_t flags, uint32_t from, uint32_t to);
@@ -106,6 +125,9 @@ class SyncEngine final : public ChannelReceiver {
   uint32_t next_seq();
   void count_drop(ctsync::DropReason r);
   static void on_erase(void* ctx, uint32_t ref);
+  static void on_exp_erase(void* ctx, uint32_t ref);
+  uint32_t send_flow(uint32_t ref, uint8_t flags);
+  uint32_t send_exp(uint32_t cache_ref, uint8_t flags);
 
   Daemon& d_;
   EventLoop* loop_ = nullptr;

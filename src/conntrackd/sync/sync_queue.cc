@@ -2,7 +2,7 @@
 
 namespace ctd {
 
-SyncNodes::SyncNodes(FlowCache& flows) : flows_(flows) {
+SyncNodes::SyncNodes(FlowCache& flows, ExpectCache* exps) : flows_(flows), exps_(exps) {
   for (uint32_t i = kMaxCtl; i-- > 0;) {
     ctl_[i].q.next = ctl_free_;
     ctl_[i].where = SyncQ::kNone;

@@ -5,18 +5,33 @@
 // queueing never allocates and an object is on one queue at most (its
 // SyncQ state says which).
 //
-// A queue ref is a FlowCache ref (bit 30 clear) or a control node
-// (kCtlBit | index).  FlowCache refs use bit 31 for IPv6 and pool indexes
-// far below 2^30, so the two never collide.
+// A queue ref is one of
+//   a FlowCache ref         bit 31 = IPv6, bit 30 clear (pool index < 2^30)
+//   a control node          kCtlBit | index, bit 31 clear
+//   an expectation          kExpTag | (IPv6 ? kExpV6 : 0) | pool index
+// The tags never collide: FlowCache refs never set bit 30, control refs
+// never set bit 31, and kNilRef (all ones) is none of them.
 #pragma once
 #include <cstdint>
 
+#include "conntrackd/cache/expect_cache.h"
 #include "conntrackd/cache/flow_cache.h"
 
 namespace ctd {
 
 inline constexpr uint32_t kCtlBit = 0x40000000u;
+inline constexpr uint32_t kExpTag = 0xC0000000u;
+inline constexpr uint32_t kExpV6 = 0x20000000u;
+inline constexpr uint32_t kExpIndexMask = 0x1fffffffu;
 inline constexpr bool is_ctl_ref(uint32_t r) { return r != kNilRef && (r & kCtlBit) && !(r & 0x80000000u); }
+inline constexpr bool is_exp_ref(uint32_t r) { return r != kNilRef && (r & kExpTag) == kExpTag; }
+// ExpectCache ref <-> queue ref (ExpectCache: bit 31 = IPv6).
+inline constexpr uint32_t exp_qref(uint32_t cache_ref) {
+  return kExpTag | ((cache_ref & 0x80000000u) ? kExpV6 : 0) | (cache_ref & kExpIndexMask);
+}
+inline constexpr uint32_t exp_cache_ref(uint32_t qref) {
+  return ((qref & kExpV6) ? 0x80000000u : 0) | (qref & kExpIndexMask);
+}
 
 // A control message kept for resending (ACK, NACK, RESYNC) or waiting to
 // be sent (ALIVE too).
@@ -27,23 +42,34 @@ struct CtlNode {
   SyncQ where;
 };
 
-// The nodes every queue links: the internal flow cache's records and the
-// control pool.
+// The nodes every queue links: the internal flow cache's records, the
+// internal expectation cache's (ExpectationSync) and the control pool.
 class SyncNodes {
  public:
   static constexpr uint32_t kMaxCtl = 4096;
-  explicit SyncNodes(FlowCache& flows);
+  // `exps` may be null (no ExpectationSync): no expectation ref is made.
+  SyncNodes(FlowCache& flows, ExpectCache* exps);
   FlowCache& flows() { return flows_; }
+  ExpectCache* exps() { return exps_; }
 
   QLinks& links(uint32_t ref) {
-    return is_ctl_ref(ref) ? ctl_[ref & ~kCtlBit].q : flows_.qlinks(ref);
+    if (is_ctl_ref(ref)) return ctl_[ref & ~kCtlBit].q;
+    if (is_exp_ref(ref)) return exps_->qlinks(exp_cache_ref(ref));
+    return flows_.qlinks(ref);
   }
   SyncQ where(uint32_t ref) const {
-    return is_ctl_ref(ref) ? ctl_[ref & ~kCtlBit].where : flows_.queue_of(ref);
+    if (is_ctl_ref(ref)) return ctl_[ref & ~kCtlBit].where;
+    if (is_exp_ref(ref)) return exps_->queue_of(exp_cache_ref(ref));
+    return flows_.queue_of(ref);
   }
   void set_where(uint32_t ref, SyncQ q) {
     if (is_ctl_ref(ref)) ctl_[ref & ~kCtlBit].where = q;
+    else if (is_exp_ref(ref)) exps_->set_queue(exp_cache_ref(ref), q);
     else flows_.set_queue(ref, q);
+  }
+  // The object state of a flow or expectation ref.
+  ObjState obj_state(uint32_t ref) const {
+    return is_exp_ref(ref) ? exps_->header(exp_cache_ref(ref)).obj : flows_.header(ref).obj;
   }
   CtlNode& ctl(uint32_t ref) { return ctl_[ref & ~kCtlBit]; }
   // A new control node (kNilRef when all kMaxCtl are in use).
@@ -53,6 +79,7 @@ class SyncNodes {
 
  private:
   FlowCache& flows_;
+  ExpectCache* exps_;
   CtlNode ctl_[kMaxCtl];
   uint32_t ctl_free_ = kNilRef;  // free list through q.next
   uint32_t ctl_used_ = 0;
