@@ -105,6 +105,10 @@ sync_stop() {
   [[ -n $p ]] || return 0
   kill "$p" 2>/dev/null
   wait "$p" 2>/dev/null
+  # forget it, so the teardown never signals a PID that may be reused
+  local q keep=()
+  for q in "${SYNC_PIDS[@]}"; do [[ $q == "$p" ]] || keep+=("$q"); done
+  SYNC_PIDS=("${keep[@]}")
   eval "SYNC_PID_$side="
 }
 
