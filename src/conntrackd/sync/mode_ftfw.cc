@@ -214,6 +214,13 @@ RecvResult Ftfw::recv(const MsgView& m) {
   const int64_t wsize = e_.cfg().window_size;
   bool bypass = false;
   if (m.flags & kFlagHello) {
+    // Answered at once (an ALIVE carries the HELLO_BACK), not with the
+    // next idle message a second later: the peer stops saying HELLO,
+    // and has less to send again (see the header), one round trip on.
+    if (!say_hello_back_) {
+      queue_ctl(kFlagAlive, 0, 0);
+      e_.kick();
+    }
     say_hello_back_ = true;
     const uint32_t exp = e_.last_seq_recv() + 1;
     bypass = !e_.seq_set() || seq_before(m.seq, exp) || m.seq - exp > kHelloJump;
