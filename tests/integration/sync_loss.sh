@@ -5,9 +5,11 @@
 # deleted, and no resync is asked for: B's external cache must converge on
 # exactly A's internal cache (which must hold the kernel table's flows)
 # within 30 s, by NACK/resend alone.  Debian's pair is run the same way and
-# only reported (a `#` line).  Second case: duplication (and reordering with
-# netem when the kernel has sch_netem; otherwise duplication alone, by
-# nftables `dup`), ours -> ours, exact convergence asserted.
+# only reported (a `#` line).  Then the same with 20 % loss in both
+# directions (ACKs and NACKs lost too), ours only.  Last case: duplication
+# (and reordering with netem when the kernel has sch_netem; otherwise
+# duplication alone, by nftables `dup` in A's output hook), ours -> ours,
+# exact convergence asserted.
 #
 #   tests/integration/sync_loss.sh     (root; about 1 min)
 set -u
@@ -89,6 +91,28 @@ else
   fi
 fi
 fault_stop A; fault_stop B
+
+# --- 1b. 20 % loss in both directions (ACKs and NACKs lost too), ours only --
+nsa nft -f - <<EOF || fail "setup: nft loss rule in A"
+table inet ftloss {
+  chain in {
+    type filter hook input priority 0; policy accept;
+    udp dport 3780 numgen random mod 5 == 0 counter drop
+  }
+}
+EOF
+d0=$(drops)
+if ! run_case loss2 "$SYNC_OURS" "$SYNC_OURS"; then
+  fail "loss 20% both ways: ours->ours: start/workload"
+else
+  if fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
+    pass "loss 20% both ways: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
+  else
+    fail "loss 20% both ways: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
+  fi
+fi
+fault_stop A; fault_stop B
+nsa nft delete table inet ftloss
 
 # --- 2. duplication and reordering, ours -> ours, no loss --------------------
 nsb nft delete table inet ftloss
