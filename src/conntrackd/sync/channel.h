@@ -88,8 +88,10 @@ class ChannelSet {
   ChannelSet& operator=(const ChannelSet&) = delete;
 
   // Opens every channel of cfg and a rtnetlink link monitor.  0 or -1
-  // (logged).
+  // (logged).  The first form uses d.config(); the second takes the
+  // configuration on its own (unit tests: a Daemon's is set by run()).
   int open(Daemon& d, EventLoop& loop, ChannelReceiver& rx);
+  int open(Daemon& d, const Config& cfg, EventLoop& loop, ChannelReceiver& rx);
   void close();
   int send(std::span<const uint8_t> msg);
   int flush();
@@ -105,6 +107,7 @@ class ChannelSet {
   void on_link_event(uint32_t events);
   void check_current();
   Daemon* d_ = nullptr;
+  const Config* cfg_ = nullptr;
   EventLoop* loop_ = nullptr;
   Channel* ch_[kMaxChannels] = {};
   unsigned n_ = 0, cur_ = 0;

@@ -43,10 +43,12 @@ unsigned channel_pick_next(const unsigned* flags, const int* ifindex, unsigned n
 
 ChannelSet::~ChannelSet() { close(); }
 
-int ChannelSet::open(Daemon& d, EventLoop& loop, ChannelReceiver& rx) {
+int ChannelSet::open(Daemon& d, EventLoop& loop, ChannelReceiver& rx) { return open(d, d.config(), loop, rx); }
+
+int ChannelSet::open(Daemon& d, const Config& cfg, EventLoop& loop, ChannelReceiver& rx) {
   d_ = &d;
+  cfg_ = &cfg;
   loop_ = &loop;
-  const Config& cfg = d.config();
   n_ = cfg.channel_num < kMaxChannels ? cfg.channel_num : kMaxChannels;
   cur_ = cfg.channel_default < n_ ? cfg.channel_default : 0;
   if (n_ == 0) {
@@ -117,7 +119,7 @@ void ChannelSet::check_current() {
   unsigned flags[kMaxChannels] = {};
   int index[kMaxChannels] = {};
   for (unsigned i = 0; i < n_; i++) {
-    flags[i] = iface_flags(d_->config().channels[i].ifname);
+    flags[i] = iface_flags(cfg_->channels[i].ifname);
     index[i] = ch_[i]->ifindex();
   }
   const unsigned next = channel_pick_next(flags, index, n_, cur_);
@@ -127,7 +129,7 @@ void ChannelSet::check_current() {
   }
   ch_[cur_]->flush();
   cur_ = next;
-  d_->log(kLogNotice, "device `%s' becomes dedicated link", d_->config().channels[next].ifname);
+  d_->log(kLogNotice, "device `%s' becomes dedicated link", cfg_->channels[next].ifname);
 }
 
 // RTM_NEWLINK for one of our interfaces: refresh its flags, then check
