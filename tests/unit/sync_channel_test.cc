@@ -1008,6 +1008,10 @@ TEST(SyncChannelTcp, ErrorQueueKeepsNewestBuffersWhileDisconnected) {
           ASSERT_EQ(ch->flush(), 0);
         }
         EXPECT_EQ(ch->counters().bytes_sent, 0u);
+        uint32_t qlen = 0, qfull = 0;  // -s queue's errorq: 2 held, 1 refused
+        ch->error_queue_stats(&qlen, &qfull);
+        EXPECT_EQ(qlen, 2u);
+        EXPECT_EQ(qfull, 1u);
         const int l = tcp_listener("127.0.0.2", 3780);
         ASSERT_GE(l, 0);
         pump_for(h.loop, static_cast<int>(t0 + 1050 - now_ms()));
@@ -1070,7 +1074,7 @@ TEST(SyncChannelOpen, TcpUnknownInterfaceIsEnodev) {
 
 // Bug (notes/chantests-bugs.md #1): upstream's channel_open checks the
 // Interface for every protocol alike, so TCP should fail as UDP does.
-TEST(SyncChannelOpen, DISABLED_TcpUnsetInterfaceIsEnoentLikeUdp) {
+TEST(SyncChannelOpen, TcpUnsetInterfaceIsEnoentLikeUdp) {
   run_in_netns([] {
     Harness h;
     Rx rx;

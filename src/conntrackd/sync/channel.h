@@ -69,6 +69,12 @@ class Channel {
   // server/client state).
   virtual void stats(ChannelStats* out) const = 0;
   virtual const ChannelCounters& counters() const = 0;
+  // -s queue's errorq (TCP: buffers kept while disconnected): adds its
+  // length and the adds a full queue refused.
+  virtual void error_queue_stats(uint32_t* len, uint32_t* no_space) const {
+    (void)len;
+    (void)no_space;
+  }
 };
 
 // Creates the channel for one config block (nullptr for kNone).
@@ -102,6 +108,8 @@ class ChannelSet {
   Channel* at(unsigned i) const { return i < n_ ? ch_[i] : nullptr; }
   // -s / -s link / -s network: every channel's stats and the current one.
   void fill_stats(SyncStats* s) const;
+  // upstream's one error queue: the sum over the channels.
+  void error_queue_stats(uint32_t* len, uint32_t* no_space) const;
 
  private:
   void on_link_event(uint32_t events);

@@ -170,4 +170,9 @@ void ChannelSet::fill_stats(SyncStats* s) const {
   }
 }
 
+void ChannelSet::error_queue_stats(uint32_t* len, uint32_t* no_space) const {
+  *len = *no_space = 0;
+  for (unsigned i = 0; i < n_; i++) ch_[i]->error_queue_stats(len, no_space);
+}
+
 }  // namespace ctd

@@ -117,7 +117,8 @@ class TcpChannel final : public Channel {
     ifindex_ = iface_index(c.ifname);
     const int mtu = iface_mtu(c.ifname);
     if (ifindex_ == 0 || mtu <= kTcpOverhead) {
-      errno = ENODEV;
+      // as the datagram channels: no Interface at all is ENOENT
+      errno = c.ifname[0] ? ENODEV : ENOENT;
       return -1;
     }
     ifflags_ = iface_flags(c.ifname);
@@ -188,7 +189,10 @@ class TcpChannel final : public Channel {
     o->err_recv = cnt_.err_recv;
   }
   const ChannelCounters& counters() const override { return cnt_; }
-  unsigned errq_len() const { return errq_.size(); }
+  void error_queue_stats(uint32_t* len, uint32_t* no_space) const override {
+    *len += errq_.size();
+    *no_space += errq_.dropped();
+  }
 
  private:
   // At most one attempt a second, as upstream.

@@ -344,6 +344,7 @@ void SyncEngine::fill_stats(SyncStats* s) const {
     const SyncQueue* src = nullptr;
     if (std::strcmp(q.name, "txqueue") == 0) src = txq_;
     else if (std::strcmp(q.name, "rsqueue") == 0) src = rsq_;
+    else if (std::strcmp(q.name, "errorq") == 0) channels_.error_queue_stats(&q.current, &q.no_space);
     if (!src) continue;
     q.current = src->size();
     q.no_space = src->no_space();
