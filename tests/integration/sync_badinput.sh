@@ -10,15 +10,24 @@
 #   - Debian's conntrackd, same config, same datagrams: its recv: block
 #     moves the same way (known, intended differences are listed in
 #     KNOWN_DIFF and printed, not asserted).
-# Cache integrity (ours): one valid CT_NEW shows in -e; a message that is
-# valid up to a bad last attribute (NEW of another flow, UPD and DEL of
-# the first) changes nothing; ~20k random and mutated datagrams later the
-# daemon runs, answers -s, and -e is exactly what the valid message made.
+# Cache integrity: one valid CT_NEW shows in -e; a message that is valid
+# up to a bad last attribute (NEW of another flow, UPD and DEL of the
+# first) changes nothing, and -e is the same as Debian's after each step.
+# Ours only: after all the cases and ~20k random and mutated datagrams
+# (none of which could be applied: sync_craft.py's might_apply) the daemon
+# runs, answers -s, its counters add up, and -e is exactly what the valid
+# message made.
+#
+# The fuzz stream (same seed, same seqs) also goes to Debian's daemon: its
+# recv: counters must move exactly as ours (unless the kernel dropped
+# datagrams for a full buffer; then it is only reported).
 #
 # Each case datagram is followed (same socket) by a 5-byte marker, so
 # "the marker's truncated count arrived" means the case was processed.
 #
-#   tests/integration/sync_badinput.sh     (root; about 60 s)
+#   tests/integration/sync_badinput.sh     (root; about 35 s)
+#   FUZZ_SEED=N FUZZ_N=N: repeat a fuzz stream; SYNC_BADINPUT_KNOWN_BUGS=1:
+#   also assert the known bugs below (they fail until fixed)
 set -u
 . "$(dirname "$0")/lib_sync.sh"
 CRAFT=$(cd "$(dirname "$0")" && pwd)/sync_craft.py
@@ -27,7 +36,15 @@ trap 'exit 1' INT TERM
 sync_setup || { echo "FAIL setup"; exit 1; }
 A_IP=10.$SYNC_NET.0.1 B_IP=10.$SYNC_NET.0.2
 OURS=$SYNC_OURS UP=$SYNC_UP
-FUZZ_N=${FUZZ_N:-20000} FUZZ_SECS=${FUZZ_SECS:-15}
+# Known bugs (/work/notes/badinput-bugs.md), asserted only with
+# SYNC_BADINPUT_KNOWN_BUGS=1:
+#   seq_half_range: a peer seq exactly 2^31 after the expected one is
+#   "after" for upstream (nethdr_track_seq checks after() first), "before"
+#   for ours (SyncEngine::track_seq).  Without it, the fuzz stream avoids
+#   such seqs so that the FT-FW comparison with Debian holds.
+KNOWN_BUGS=${SYNC_BADINPUT_KNOWN_BUGS:-0}
+[[ $KNOWN_BUGS == 1 ]] || export CRAFT_AVOID_HALF_RANGE=1
+FUZZ_N=${FUZZ_N:-20000} FUZZ_SECS=${FUZZ_SECS:-15} FUZZ_SEED=${FUZZ_SEED:-$RANDOM}
 
 LABELS=("Malformed messages" "Wrong protocol version" "Malformed header" "Malformed payload"
         "Bad message type" "Truncated message" "Bad message size")
@@ -60,6 +77,8 @@ declare -A EXPECT=(
   [missing_addr]="$I_PAY:missing_attribute"
   [missing_proto]="$I_PAY:missing_attribute"
 )
+KB_CASES=(seq_half_range)
+EXPECT[seq_half_range]="-:-"  # upstream: the bad CT_NEW is "before": dropped, not counted
 CASES=(truncated_5bytes truncated_ack badsize_len0 badsize_beyond badsize_below_hdr badsize_ack_short
        badversion_2 badversion_0 badtype_7 badtype_12 badheader_unused_flag badheader_ctl_noflag
        badheader_ack_reversed unknown_attr_40 unknown_attr_33 attr_size_ipv4 attr_size_port
@@ -113,12 +132,14 @@ delta() {
   for i in "${!b[@]}"; do out+=($(( ${b[$i]:-0} - ${a[$i]:-0} ))); done
   echo "${out[*]}"
 }
-reason_delta() {  # "k=v ..." "k=v ..." -> "k=d ..." for d != 0
+reason_delta() {  # "k=v ..." "k=v ..." -> "k=d ..." for d != 0, one marker's truncated=1 out
   python3 - "$1" "$2" <<'EOF'
 import sys
 a = dict(x.split("=") for x in sys.argv[1].split())
 b = dict(x.split("=") for x in sys.argv[2].split())
-print(" ".join(f"{k}={int(v) - int(a.get(k, 0))}" for k, v in sorted(b.items()) if int(v) != int(a.get(k, 0))))
+d = {k: int(v) - int(a.get(k, 0)) for k, v in b.items()}
+d["truncated"] = d.get("truncated", 0) - 1
+print(" ".join(f"{k}={v}" for k, v in sorted(d.items()) if v))
 EOF
 }
 # expected 7-number delta for "idx:key" (marker excluded)
@@ -137,11 +158,13 @@ send_case() {
   [[ $bin == "$OURS" ]] && r0=$(reasons)
   craft "$case,truncated_5bytes"
   local -a z=($c0)
+  # the marker (1 truncated) plus a truncated case
+  local want=$((z[I_TRUNC] + 1))
+  [[ ${EXPECT[$case]%%:*} == "$I_TRUNC" ]] && want=$((want + 1))
   for i in $(seq 1 60); do
     c1=$(counters "$bin")
     local -a n=($c1)
-    # the marker (1 truncated) plus a truncated case
-    [[ ${n[$I_TRUNC]:-0} -ge $(( z[I_TRUNC] + 1 + (${EXPECT[$case]%%:*} == I_TRUNC ? 1 : 0) )) ]] 2>/dev/null && break
+    [[ ${n[$I_TRUNC]:-0} -ge $want ]] && break
     sleep 0.05
   done
   sleep 0.05
@@ -153,11 +176,6 @@ send_case() {
     r1=$(reasons)
     local rd
     rd=$(reason_delta "$r0" "$r1")
-    # the marker's truncated=1 out
-    rd=$(python3 -c 'import sys
-d = dict(x.split("=") for x in sys.argv[1].split())
-d["truncated"] = int(d.get("truncated", 0)) - 1
-print(" ".join(f"{k}={v}" for k, v in sorted(d.items()) if int(v)))' "$rd")
     echo "${dd[*]}|$rd"
   else
     echo "${dd[*]}|"
@@ -166,13 +184,17 @@ print(" ".join(f"{k}={v}" for k, v in sorted(d.items()) if int(v)))' "$rd")
 
 ext_snapshot() { sync_ext B "$1" 2>/dev/null; }
 
-run_mode() {  # run_mode MODE BIN TAG -> $SYNC_T/res.TAG: "case delta|reasons"
-  local mode=$1 bin=$2 tag=$3 c res
-  sync_conf B "$mode" UDP
+start_mode() {  # start_mode MODE BIN: B runs BIN in MODE over UDP
+  echo 1000 >"$SYNC_T/seq"  # both daemons see the very same datagrams
+  sync_conf B "$1" UDP
   sync_ct B -F
-  sync_start B "$bin" || { fail "$tag: start"; return 1; }
+  sync_start B "$2" || { fail "$1 $2: start"; return 1; }
+}
+
+run_cases() {  # run_cases BIN TAG CASELIST -> $SYNC_T/res.TAG: "case delta|reasons"
+  local bin=$1 tag=$2 c res
+  local -n list=$3
   : >"$SYNC_T/res.$tag"
-  local -n list=$4
   for c in "${list[@]}"; do
     res=$(send_case "$bin" "$c")
     echo "$c $res" >>"$SYNC_T/res.$tag"
@@ -209,78 +231,161 @@ compare_debian() {  # compare_debian OURS_TAG DEB_TAG
   done <"$SYNC_T/res.$1"
 }
 
-integrity() {  # integrity MODE: ours only, B already running
-  local mode=$1 e1 e2 pid out
+integrity() {  # integrity MODE BIN TAG: B runs BIN; -e snapshots to $SYNC_T/ext.TAG.*
+  local mode=$1 bin=$2 tag=$3 e1 e2 pid out
   craft valid_new1,truncated_5bytes
-  sync_wait_ext B "$OURS" 1
-  e1=$(ext_snapshot "$OURS")
+  sync_wait_ext B "$bin" 1
+  e1=$(ext_snapshot "$bin")
   if [[ $(wc -l <<<"$e1") -eq 1 && $e1 == *192.168.7.1* && $e1 == *dport=53* && $e1 == *mark=5* ]]; then
-    pass "$mode: valid CT_NEW in the external cache"
+    pass "$tag: valid CT_NEW in the external cache"
   else
-    fail "$mode: valid CT_NEW in the external cache" "-e: $e1"
+    fail "$tag: valid CT_NEW in the external cache" "-e: $e1"
   fi
+  echo "$e1" >"$SYNC_T/ext.$tag.valid"
   local c
   for c in tailbad_new2 tailbad_upd1 tailbad_del1 tailoverrun_upd1; do
     local p0 p1
-    p0=$(counters "$OURS")
+    p0=$(counters "$bin")
     craft "$c,truncated_5bytes"
     local i
     for i in $(seq 1 60); do
-      p1=$(counters "$OURS")
+      p1=$(counters "$bin")
       local -a a=($p0) b=($p1)
       [[ ${b[$I_TRUNC]} -ge $((a[I_TRUNC] + 1)) ]] && break
       sleep 0.05
     done
-    e2=$(ext_snapshot "$OURS")
+    e2=$(ext_snapshot "$bin")
+    echo "$e2" >"$SYNC_T/ext.$tag.$c"
     local -a a=($p0) b=($p1)
     if [[ $e2 == "$e1" && $((b[I_PAY] - a[I_PAY])) -eq 1 ]]; then
-      pass "$mode $c: bad last attribute: nothing applied, Malformed payload +1"
+      pass "$tag $c: bad last attribute: nothing applied, Malformed payload +1"
     else
-      fail "$mode $c: bad last attribute" "payload +$((b[I_PAY] - a[I_PAY])); -e before: $e1; after: $e2"
+      fail "$tag $c: bad last attribute" "payload +$((b[I_PAY] - a[I_PAY])); -e before: $e1; after: $e2"
     fi
   done
-  # fuzz
-  local t0 t1 m0 m1
-  m0=$(counters "$OURS")
-  t0=$(date +%s.%N)
-  out=$(craft fuzz "$FUZZ_N" "$FUZZ_SECS" "$RANDOM")
-  t1=$(date +%s.%N)
-  sleep 0.5
-  pid=$(eval echo "\${SYNC_PID_B:-}")
-  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && sync_client B "$OURS" -s >/dev/null 2>&1; then
-    pass "$mode fuzz ($out in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s): daemon running, answers -s"
+}
+
+fuzz_check() {  # fuzz_check MODE BIN TAG: B runs BIN; -e must stay what the valid CT_NEW made
+  local mode=$1 bin=$2 tag=$3 e1 e2 pid out t0 t1 m0 m1
+  e1=$(<"$SYNC_T/ext.$tag.valid")
+  e2=$(ext_snapshot "$bin")
+  if [[ $bin == "$UP" ]]; then
+    e1=$e2  # Debian caches the flows without address (KNOWN_DIFF): its own baseline
+  elif [[ $e2 == "$e1" ]]; then
+    pass "$tag: external cache unchanged by all the malformed cases"
   else
-    fail "$mode fuzz ($out): daemon dead or not answering" "$(tail -5 "$SYNC_T/out.B" 2>/dev/null)"
+    fail "$tag: external cache changed by the malformed cases" "before: $e1; after: $(head -5 <<<"$e2")"
   fi
-  m1=$(counters "$OURS")
+  m0=$(counters "$bin")
+  local lost0 lost1
+  lost0=$(udp_rcvbuf_errors)
+  t0=$(date +%s.%N)
+  out=$(craft fuzz "$FUZZ_N" "$FUZZ_SECS" "$FUZZ_SEED")
+  echo $(( $(<"$SYNC_T/seq") + FUZZ_N + 10 )) >"$SYNC_T/seq"
+  t1=$(date +%s.%N)
+  # until the counters stand still (bounded: 5 s)
+  local prev="" cur i
+  for i in $(seq 1 25); do
+    cur=$(counters "$bin")
+    [[ $cur == "$prev" ]] && break
+    prev=$cur
+    sleep 0.2
+  done
+  pid=$(eval echo "\${SYNC_PID_B:-}")
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && sync_client B "$bin" -s >/dev/null 2>&1; then
+    pass "$tag fuzz ($out in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s): daemon running, answers -s"
+  else
+    fail "$tag fuzz ($out): daemon dead or not answering" "$(tail -5 "$SYNC_T/out.B" 2>/dev/null)"
+  fi
+  m1=$(counters "$bin")
+  lost1=$(udp_rcvbuf_errors)
+  echo "$((lost1 - lost0)) $(delta "$m0" "$m1")" >"$SYNC_T/fuzz.$tag"
   local -a a=($m0) b=($m1)
   local moved=$((b[I_MAL] - a[I_MAL]))
   # sum of the upstream reasons == Malformed messages
   local sum=$(( b[1]+b[2]+b[3]+b[4]+b[5]+b[6] ))
   if [[ $moved -gt 0 && $sum -eq ${b[$I_MAL]} ]]; then
-    pass "$mode fuzz: Malformed messages +$moved, equal to the sum of the reasons"
+    pass "$tag fuzz: Malformed messages +$moved, equal to the sum of the reasons"
   else
-    fail "$mode fuzz: counters" "malformed +$moved, counters [$m1]"
+    fail "$tag fuzz: counters" "malformed +$moved, counters [$m1]"
   fi
-  e2=$(ext_snapshot "$OURS")
+  if [[ $bin == "$OURS" ]]; then
+    local js
+    js=$(sync_client B "$bin" -s network --json | jq '(.network.recv_drops_by_reason | add) == .network.recv_malformed')
+    if [[ $js == true ]]; then pass "$tag fuzz: JSON recv_drops_by_reason sum to recv_malformed"
+    else fail "$tag fuzz: JSON recv_drops_by_reason do not sum to recv_malformed"; fi
+  fi
+  e2=$(ext_snapshot "$bin")
   if [[ $e2 == "$e1" ]]; then
-    pass "$mode fuzz: external cache is exactly the valid CT_NEW"
+    pass "$tag fuzz: external cache is exactly what the valid messages made"
   else
-    fail "$mode fuzz: external cache changed" "before: $e1; after: $(head -5 <<<"$e2")"
+    fail "$tag fuzz: external cache changed" "before: $e1; after: $(head -5 <<<"$e2")"
   fi
 }
 
+# UDP datagrams B's kernel dropped for a full receive buffer
+udp_rcvbuf_errors() {
+  ip netns exec "$SYNC_NS_B" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' /proc/net/snmp
+}
+
+# The same fuzz stream (seed, seqs) went to ours and to Debian's: the
+# recv counters must move the same (unless the kernel dropped some).
+compare_fuzz() {  # compare_fuzz MODE
+  local -a o=($(<"$SYNC_T/fuzz.ours.$1")) d=($(<"$SYNC_T/fuzz.deb.$1"))
+  if [[ ${o[0]} -ne 0 || ${d[0]} -ne 0 ]]; then
+    pass "$1 fuzz: not compared with Debian (kernel dropped ${o[0]} / ${d[0]} datagrams)"
+  elif [[ ${o[*]:1} == "${d[*]:1}" ]]; then
+    pass "$1 fuzz (seed $FUZZ_SEED): recv counters moved as Debian's [${o[*]:1}]"
+  else
+    fail "$1 fuzz (seed $FUZZ_SEED): recv counters differ from Debian's" "ours [${o[*]:1}], Debian [${d[*]:1}]"
+  fi
+}
+
+# Ours' and Debian's external caches after each integrity step must match.
+compare_ext() {  # compare_ext MODE
+  local f step
+  for f in "$SYNC_T"/ext.ours.$1.*; do
+    step=${f##*.}
+    if diff -u "$SYNC_T/ext.deb.$1.$step" "$f" >"$SYNC_T/diff"; then
+      pass "$1 $step: external cache same as Debian's"
+    else
+      fail "$1 $step: external cache differs from Debian's" "$(cat "$SYNC_T/diff")"
+    fi
+  done
+}
+
 for mode in FTFW NOTRACK; do
-  run_mode "$mode" "$OURS" "ours.$mode" CASES && {
-    integrity "$mode"
+  # ours: valid flow and bad tails first, then every case, then the fuzz
+  start_mode "$mode" "$OURS" && {
+    integrity "$mode" "$OURS" "ours.$mode"
+    run_cases "$OURS" "ours.$mode" CASES
+    fuzz_check "$mode" "$OURS" "ours.$mode"
     sync_stop B
   }
-  run_mode "$mode" "$UP" "deb.$mode" CASES && sync_stop B
+  # Debian: the same
+  start_mode "$mode" "$UP" && {
+    integrity "$mode" "$UP" "deb.$mode"
+    run_cases "$UP" "deb.$mode" CASES
+    fuzz_check "$mode" "$UP" "deb.$mode"
+    sync_stop B
+  }
+  if [[ $KNOWN_BUGS == 1 && $mode == FTFW ]]; then
+    for bin in "$OURS" "$UP"; do
+      [[ $bin == "$OURS" ]] && tag=kb.ours.FTFW || tag=kb.deb.FTFW
+      start_mode FTFW "$bin" && { run_cases "$bin" "$tag" KB_CASES; sync_stop B; }
+    done
+    check_ours kb.ours.FTFW EXPECT
+    compare_debian kb.ours.FTFW kb.deb.FTFW
+  fi
   check_ours "ours.$mode" EXPECT
   compare_debian "ours.$mode" "deb.$mode"
+  compare_ext "$mode"
+  compare_fuzz "$mode"
 done
-run_mode ALARM "$OURS" ours.ALARM ALARM_CASES && sync_stop B
-run_mode ALARM "$UP" deb.ALARM ALARM_CASES && sync_stop B
+for bin in "$OURS" "$UP"; do
+  [[ $bin == "$OURS" ]] && tag=ours.ALARM || tag=deb.ALARM
+  start_mode ALARM "$bin" && { run_cases "$bin" "$tag" ALARM_CASES; sync_stop B; }
+done
 check_ours ours.ALARM EXPECT_ALARM
 compare_debian ours.ALARM deb.ALARM
 
