@@ -31,6 +31,9 @@
 set -u
 . "$(dirname "$0")/lib_sync.sh"
 CRAFT=$(cd "$(dirname "$0")" && pwd)/sync_craft.py
+# the system python (a pyenv shim costs ~0.3 s a start on a loaded host)
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=$(command -v python3)
 trap sync_teardown EXIT
 trap 'exit 1' INT TERM
 sync_setup || { echo "FAIL setup"; exit 1; }
@@ -107,7 +110,7 @@ craft() {  # craft CASE[,CASE]|fuzz ARGS...: from A's address to B's port
   local seq
   seq=$(<"$SYNC_T/seq")
   echo $((seq + 10)) >"$SYNC_T/seq"
-  timeout 40 ip netns exec "$SYNC_NS_A" python3 "$CRAFT" "$A_IP" "$B_IP" 3780 "$seq" "$@"
+  timeout 40 ip netns exec "$SYNC_NS_A" "$PY" "$CRAFT" "$A_IP" "$B_IP" 3780 "$seq" "$@"
 }
 
 # recv: block of -s network as 7 numbers in LABELS order
@@ -133,7 +136,7 @@ delta() {
   echo "${out[*]}"
 }
 reason_delta() {  # "k=v ..." "k=v ..." -> "k=d ..." for d != 0, one marker's truncated=1 out
-  python3 - "$1" "$2" <<'EOF'
+  "$PY" - "$1" "$2" <<'EOF'
 import sys
 a = dict(x.split("=") for x in sys.argv[1].split())
 b = dict(x.split("=") for x in sys.argv[2].split())
@@ -154,8 +157,11 @@ expected_delta() {
 # delta without the marker, and for ours also the reason delta after "|"
 send_case() {
   local bin=$1 case=$2 c0 c1 r0 r1 i d
-  c0=$(counters "$bin")
-  [[ $bin == "$OURS" ]] && r0=$(reasons)
+  # the counters after the previous case (nothing else moves them)
+  if [[ -s $SYNC_T/last.c ]]; then c0=$(<"$SYNC_T/last.c"); else c0=$(counters "$bin"); fi
+  if [[ $bin == "$OURS" ]]; then
+    if [[ -s $SYNC_T/last.r ]]; then r0=$(<"$SYNC_T/last.r"); else r0=$(reasons); fi
+  fi
   craft "$case,truncated_5bytes"
   local -a z=($c0)
   # the marker (1 truncated) plus a truncated case
@@ -167,13 +173,14 @@ send_case() {
     [[ ${n[$I_TRUNC]:-0} -ge $want ]] && break
     sleep 0.05
   done
-  sleep 0.05
-  c1=$(counters "$bin")
+  # the marker came after the case's datagrams on the same socket: c1 is final
+  echo "$c1" >"$SYNC_T/last.c"
   d=$(delta "$c0" "$c1")
   local -a dd=($d)
   dd[$I_MAL]=$((dd[I_MAL] - 1)); dd[$I_TRUNC]=$((dd[I_TRUNC] - 1))
   if [[ $bin == "$OURS" ]]; then
     r1=$(reasons)
+    echo "$r1" >"$SYNC_T/last.r"
     local rd
     rd=$(reason_delta "$r0" "$r1")
     echo "${dd[*]}|$rd"
@@ -195,6 +202,7 @@ run_cases() {  # run_cases BIN TAG CASELIST -> $SYNC_T/res.TAG: "case delta|reas
   local bin=$1 tag=$2 c res
   local -n list=$3
   : >"$SYNC_T/res.$tag"
+  rm -f "$SYNC_T/last.c" "$SYNC_T/last.r"
   for c in "${list[@]}"; do
     res=$(send_case "$bin" "$c")
     echo "$c $res" >>"$SYNC_T/res.$tag"
@@ -280,7 +288,7 @@ fuzz_check() {  # fuzz_check MODE BIN TAG: B runs BIN; -e must stay what the val
   local lost0 lost1
   lost0=$(udp_rcvbuf_errors)
   t0=$(date +%s.%N)
-  out=$(craft fuzz "$FUZZ_N" "$FUZZ_SECS" "$FUZZ_SEED")
+  out=$(CRAFT_RX_PID=$(eval echo "\${SYNC_PID_B:-}") craft fuzz "$FUZZ_N" "$FUZZ_SECS" "$FUZZ_SEED")
   echo $(( $(<"$SYNC_T/seq") + FUZZ_N + 10 )) >"$SYNC_T/seq"
   t1=$(date +%s.%N)
   # until the counters stand still (bounded: 5 s)

@@ -214,9 +214,30 @@ def half_range(d, base):
     return False
 
 
+def rx_queue(pid, port):
+    """Bytes queued on the receiver's UDP socket of `port` (the receiving
+    process's /proc/PID/net/udp shows its own namespace); -1 if unknown."""
+    try:
+        with open(f"/proc/{pid}/net/udp") as f:
+            for line in f.readlines()[1:]:
+                fld = line.split()
+                if int(fld[1].split(":")[1], 16) == port:
+                    return int(fld[4].split(":")[1], 16)
+    except (OSError, ValueError, IndexError):
+        pass
+    return -1
+
+
+def wait_rx(pid, port, deadline):
+    """Flow control: let the receiver drain (bounded by the deadline)."""
+    while time.monotonic() < deadline and rx_queue(pid, port) > 32768:
+        time.sleep(0.002)
+
+
 def fuzz(sock, dst, n, secs, seed, seq, dump=None):
     rng = random.Random(seed)
     avoid_half = os.environ.get("CRAFT_AVOID_HALF_RANGE") == "1"
+    rx_pid = os.environ.get("CRAFT_RX_PID")  # pace to the receiver's socket
     out = open(dump, "w") if dump else None
     deadline = time.monotonic() + secs
     sent = skipped = 0
@@ -241,6 +262,8 @@ def fuzz(sock, dst, n, secs, seed, seq, dump=None):
         sent += 1
         if sent % 50 == 0:
             time.sleep(0.002)  # keep the receive buffer from overflowing
+            if rx_pid and sent % 200 == 0:
+                wait_rx(rx_pid, dst[1], deadline)
     print(f"sent {sent} skipped {skipped}")
 
 
