@@ -179,6 +179,9 @@ class Daemon {
   TrafficCounters& traffic_mut() { return traffic_; }
   RuntimeCounters& runtime_mut() { return rt_; }
   DaemonImpl* impl() { return impl_; }
+  // Tests only: the configuration run() would take, without running
+  // (to build a SyncEngine over this daemon in a unit test).
+  void set_config_for_test(const Config& cfg) { cfg_ = cfg; }
 
  private:
   int start_ctnl();
