@@ -235,7 +235,9 @@ SeqTrack SyncEngine::track_seq(uint32_t seq, uint32_t* exp) {
   *exp = last_seq_recv_ + 1;
   if (!seq_set_) return SeqTrack::kUnset;
   if (seq == *exp) return SeqTrack::kInSync;
-  if (static_cast<int32_t>(seq - *exp) > 0) {
+  // upstream tests "after" first, as exp - seq < 0: a seq exactly 2^31
+  // ahead counts as after (seq - exp > 0 would call it before).
+  if (static_cast<int32_t>(*exp - seq) < 0) {
     // upstream's arithmetic, kept: the gap plus two
     net_.lost += static_cast<uint64_t>(seq - last_seq_recv_ + 1);
     return SeqTrack::kAfter;
