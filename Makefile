@@ -8,6 +8,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL  ?= install
 STRIP    ?= strip
 
@@ -91,6 +92,8 @@ endif
 PROGRAMS := $(BINDIR)/conntrack $(if $(CTD_MAIN),$(BINDIR)/conntrackd)
 MAN8     := $(wildcard man/*.8)
 MAN5     := $(wildcard man/*.5)
+# One completion file per program, named after it.
+BASHCOMP := $(wildcard $(addprefix contrib/bash-completion/,$(notdir $(PROGRAMS))))
 
 .PHONY: all programs clean check unit integration tests install uninstall static-musl
 all: programs
@@ -150,11 +153,14 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(if $(BASHCOMP),$(INSTALL) -m 644 $(BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(BASHCOMP)))
 
 # Fully static binaries in $(MUSL_BUILD)/, stripped.  A second make run with
 # MUSL=1 compiles every object again with the musl flags above.
