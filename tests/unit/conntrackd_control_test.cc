@@ -160,18 +160,25 @@ TEST(ConntrackdArgs, ModesAndConfig) {
   EXPECT_TRUE(p.a.json);
 }
 
-void expect_error(std::vector<std::string> words, const std::string& msg, bool usage) {
+void expect_error(std::vector<std::string> words, const std::string& msg, bool usage,
+                  int exit_code = 1) {
   Parse p = parse(words);
   EXPECT_FALSE(p.ok);
-  EXPECT_EQ(p.a.exit_code, 1);
+  EXPECT_EQ(p.a.exit_code, exit_code);
   EXPECT_NE(p.err.find("[ERROR] " + msg + "\n"), std::string::npos) << p.err;
   EXPECT_EQ(p.out.find("Usage: conntrackd [commands] [options]") != std::string::npos, usage);
 }
 
 TEST(ConntrackdArgs, Errors) {
-  expect_error({"-Z"}, "Unknown option: -Z", true);
-  expect_error({"--foo"}, "Unknown option: --foo", true);
-  expect_error({"-i", "foo"}, "Unknown option: foo", true);
+  // Upstream 1.4.8's main() returns 0 after an unknown option.
+  expect_error({"-Z"}, "Unknown option: -Z", true, 0);
+  expect_error({"--foo"}, "Unknown option: --foo", true, 0);
+  expect_error({"-i", "foo"}, "Unknown option: foo", true, 0);
+  expect_error({"-e", "xyz"}, "Unknown option: xyz", true, 0);
+  expect_error({"-c", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-F", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-R", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-i", "ctx", "-x"}, "Invalid parameters", true);
   expect_error({"-x"}, "Invalid parameters", true);
   expect_error({"-s", "-x"}, "Invalid parameters", true);
   expect_error({"-i", "-d"}, "Invalid parameters", true);
