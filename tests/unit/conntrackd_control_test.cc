@@ -591,6 +591,32 @@ TEST(ConntrackdServer, DispatchOverSocketpair) {
   EXPECT_EQ(roundtrip(srv, d, 17), "");
 }
 
+// Neither Sync nor Stats (an empty file): like upstream's local_handler(),
+// only -k, -s runtime and -s process are answered; nothing else acts.
+TEST(ConntrackdServer, NoModeAnswersOnlyKillRuntimeProcess) {
+  static FakeDaemon d;
+  d.cfg.sync = false;
+  d.cfg.stats = false;
+  d.calls.clear();
+  ctd::ControlServer srv;
+  ASSERT_EQ(srv.open_unlistened(), 0);  // no UNIX Path: an epoll set, no listener
+  EXPECT_GE(srv.fd(), 0);
+  EXPECT_NE(roundtrip(srv, d, ctd::kReqStatsRuntime), "");
+  for (int code : std::initializer_list<int>{ctd::kReqStats, ctd::kReqStatsNetwork, ctd::kReqStatsCache,
+                   ctd::kReqDumpInternal, ctd::kReqDumpExternal, ctd::kReqFlushMaster,
+                   ctd::kReqResyncMaster, ctd::kReqAllFlushCache, ctd::kReqAllCommit,
+                   ctd::kReqSendBulk, ctd::kReqResetTimers, ctd::kReqStats | ctd::kReqJsonBit})
+    EXPECT_EQ(roundtrip(srv, d, code), "") << code;
+  EXPECT_TRUE(d.calls.empty());
+  EXPECT_EQ(d.unknown, 0);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  srv.serve(d, sv[0], ctd::kReqKill);
+  EXPECT_EQ(d.calls, std::vector<std::string>{"shutdown 0 0"});
+  srv.close();
+  close(sv[1]);
+}
+
 // A listening socket in a temporary directory.
 int listen_at(const std::string& path) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
