@@ -6,7 +6,8 @@
 # socket is then an autobound abstract one nobody can name), and with
 # neither Sync nor Stats it follows no table and answers only -k,
 # -s runtime and -s process.  Ours does the same, without any socket, and
-# says so in one extra warning line (stderr and log).
+# says so in one extra warning line (stderr and log).  Also: a number
+# upstream wraps silently (Port 70000) is refused, naming file and line.
 #
 #   tests/integration/conntrackd_minimal_config.sh   (root; < 30 s)
 #
@@ -118,6 +119,15 @@ ro=$(timeout 10 "$ORACLE" -C "$T/pathnoval.conf" 2>&1 | norm; echo "rc=${PIPESTA
 rn=$(timeout 10 "$OURS" -C "$T/pathnoval.conf" 2>&1 | norm; echo "rc=${PIPESTATUS[0]}")
 [[ $ro == "$rn" && $rn == *"syntax error"*"rc=1" ]] && pass "Path without value: same syntax error" ||
   fail "Path without value: [$ro] vs [$rn]"
+
+# ---- a number upstream wraps (Port 70000 = 4464 there): ours refuses, loudly ---
+printf 'General {\n  LockFile %s/LOCK\n  UNIX { Path %s/sock }\n}\nSync {\n  Mode FTFW { }\n  UDP { IPv4_address 127.0.0.1 IPv4_Destination_Address 127.0.0.2\n    Port 70000 Interface lo }\n}\n' \
+  "$T" "$T" >"$T/port.conf"
+ro=$(timeout 10 "$ORACLE" -C "$T/port.conf" -s 2>&1 | norm; echo "rc=${PIPESTATUS[0]}")
+rn=$(timeout 10 "$OURS" -C "$T/port.conf" -s 2>&1 | norm; echo "rc=${PIPESTATUS[0]}")
+[[ $ro == *"can't connect"*"rc=1" ]] && pass "Port 70000: upstream parses it" || fail "Port 70000 upstream: $ro"
+want="[ERROR] parsing config file \`$T/port.conf' in line (8), symbol '70000': value out of range (maximum 65535): upstream wraps it silently, this version refuses it"
+[[ $rn == "$want"$'\n'"rc=1" ]] && pass "Port 70000: ours refuses, naming file and line" || fail "Port 70000 ours: $rn"
 
 # ---- only General: a socket, no conntrack side --------------------------------
 for who in o u; do
