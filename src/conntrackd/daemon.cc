@@ -378,8 +378,6 @@ void null_stdio() {
 // upstream ctnl_init(): the mode's caches, the initial dump and the
 // kernel sockets.  0 or -1 (logged).
 int Daemon::start_ctnl() {
-  if (!cfg_.sync && !cfg_.stats)
-    log(kLogWarning, "No running mode specified. Defaulting to statistics mode.");
   if (cfg_.sync) {  // upstream init_sync()
     if (cfg_.sync_mode_bits == 0)
       log(kLogWarning, "No synchronization mode specified. Defaulting to FT-FW mode.");
@@ -463,13 +461,20 @@ int Daemon::run(const Config& cfg, bool daemonize) {
     log(kLogErr, "can't create file descriptor pool");
     return fail();
   }
-  if (im.ctl.open(cfg_) < 0) {
+  // Without a UNIX Path upstream binds an autobound abstract socket that no
+  // client can name, i.e. it runs unreachable; we run with no socket and say so.
+  const bool unix_sock = cfg_.unix_path[0] != '\0';
+  if (!unix_sock)
+    log(kLogWarning, "no UNIX Path configured: running without a control socket "
+                     "(client commands cannot reach this daemon; stop it with SIGTERM)");
+  if ((unix_sock ? im.ctl.open(cfg_) : im.ctl.open_unlistened()) < 0) {
     log(kLogErr, "can't open unix socket!");
     return fail();
   }
   im.loop.watch<&DaemonImpl::on_control>(im.ctl.fd(), &im);
-  // A Helper block alone runs no conntrack side (upstream's init()).
-  const bool ctnl = cfg_.sync || cfg_.stats || !cfg_.helper;
+  // Only Sync or Stats runs the conntrack side (upstream's init()): with
+  // neither (an empty file, a lone Helper block) the daemon just idles.
+  const bool ctnl = cfg_.sync || cfg_.stats;
   if (ctnl && start_ctnl() < 0) return fail();
   if (cfg_.sync && start_sync() < 0) return fail();
   if (cfg_.helper && cthelper_start(*this) < 0) return fail();

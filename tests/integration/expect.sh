@@ -197,6 +197,43 @@ else
     "conntrack v1.4.7 (conntrack-tools): Operation failed: File exists" 1 --ns "$NS2" -- \
     -I expect -p tcp -s 127.0.0.1 -d 127.0.0.1 --sport "$SP" --dport 2121 "${E[@]}"
 fi
+# The same over UDP, where 1.4.7 and 1.4.8 encode --tuple-port-* correctly
+# (their TCP bug, spec §8.8, makes a different expectation, so it cannot
+# collide with ours): a master with the tftp helper (one datagram to port
+# 69), then each binary creates what the other already did.  Both send
+# EXP_NEW with NLM_F_CREATE|NLM_F_EXCL, the kernel answers EEXIST, and the
+# line and exit status must be the same whoever came first.
+if [[ -d /sys/module/nf_conntrack_tftp ]] || modprobe nf_conntrack_tftp 2>/dev/null; then
+  ctt_new_ns NS_TFTP tftp
+  ip netns exec "$NS_TFTP" nft -f - <<'NFT'
+table inet cttftp {
+  ct helper tftp-std { type "tftp" protocol udp; }
+  chain out { type filter hook output priority 0; udp dport 69 ct helper set "tftp-std"; }
+}
+NFT
+  ip netns exec "$NS_TFTP" python3 -c '
+import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 40069)); s.sendto(b"x", ("127.0.0.1", 69))'
+  U=(-I expect -p udp -s 127.0.0.1 -d 127.0.0.1 --sport 40069 --dport 69
+     --tuple-src 127.0.0.1 --tuple-dst 127.0.0.1 --tuple-port-src 0 --tuple-port-dst 5555
+     --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --mask-port-src 0 --mask-port-dst 65535 -t 100)
+  EEXIST_LINE="conntrack v1.4.7 (conntrack-tools): Operation failed: File exists"
+  for first in oracle ours; do
+    ip netns exec "$NS_TFTP" "$ORACLE" -F expect >/dev/null 2>&1
+    a=$ORACLE b=$CONNTRACK
+    [[ $first == ours ]] && { a=$CONNTRACK b=$ORACLE; }
+    ctt_check "-I expect udp: $first creates it" ip netns exec "$NS_TFTP" "$a" "${U[@]}"
+    for bin in "$b" "$a"; do
+      got=$(ip netns exec "$NS_TFTP" "$bin" "${U[@]}" 2>&1; echo "rc=$?")
+      who=ours; [[ $bin == "$ORACLE" ]] && who=oracle
+      ctt_check "-I expect udp again ($first first, $who): File exists, exit 1" \
+        test "$got" == "$EEXIST_LINE"$'\n'"rc=1"
+    done
+  done
+else
+  ctt_skip "-I expect udp (EEXIST, oracle and ours)" "nf_conntrack_tftp is not available"
+fi
+
 E2=("${E[@]}")
 E2[7]=3335
 ctt_cmp "-I expect: master conntrack not found" -- \

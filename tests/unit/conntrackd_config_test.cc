@@ -356,9 +356,11 @@ TEST(ConntrackdConfig, FatalValueChecks) {
   EXPECT_EQ(p.cfg->netlink_overrun_resync, 30);  // 0 means unset
   // Our deliberate refusals where upstream wraps the value silently.
   EXPECT_EQ(err("Sync { Mode FTFW { ACKWindowSize 4294967296 } }"),
-            "parsing config file in line (1), symbol '4294967296': value out of range (maximum 2147483647)");
+            "parsing config file `test.conf' in line (1), symbol '4294967296': value out of range "
+            "(maximum 2147483647): upstream wraps it silently, this version refuses it");
   EXPECT_EQ(err("Sync { UDP { Port 70000 } }"),
-            "parsing config file in line (1), symbol '70000': value out of range (maximum 65535)");
+            "parsing config file `test.conf' in line (1), symbol '70000': value out of range "
+            "(maximum 65535): upstream wraps it silently, this version refuses it");
   EXPECT_TRUE(parse("General { HashSize 2147483647 }").ok);
 }
 

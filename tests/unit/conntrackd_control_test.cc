@@ -160,18 +160,25 @@ TEST(ConntrackdArgs, ModesAndConfig) {
   EXPECT_TRUE(p.a.json);
 }
 
-void expect_error(std::vector<std::string> words, const std::string& msg, bool usage) {
+void expect_error(std::vector<std::string> words, const std::string& msg, bool usage,
+                  int exit_code = 1) {
   Parse p = parse(words);
   EXPECT_FALSE(p.ok);
-  EXPECT_EQ(p.a.exit_code, 1);
+  EXPECT_EQ(p.a.exit_code, exit_code);
   EXPECT_NE(p.err.find("[ERROR] " + msg + "\n"), std::string::npos) << p.err;
   EXPECT_EQ(p.out.find("Usage: conntrackd [commands] [options]") != std::string::npos, usage);
 }
 
 TEST(ConntrackdArgs, Errors) {
-  expect_error({"-Z"}, "Unknown option: -Z", true);
-  expect_error({"--foo"}, "Unknown option: --foo", true);
-  expect_error({"-i", "foo"}, "Unknown option: foo", true);
+  // Upstream 1.4.8's main() returns 0 after an unknown option.
+  expect_error({"-Z"}, "Unknown option: -Z", true, 0);
+  expect_error({"--foo"}, "Unknown option: --foo", true, 0);
+  expect_error({"-i", "foo"}, "Unknown option: foo", true, 0);
+  expect_error({"-e", "xyz"}, "Unknown option: xyz", true, 0);
+  expect_error({"-c", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-F", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-R", "zz"}, "Unknown option: zz", true, 0);
+  expect_error({"-i", "ctx", "-x"}, "Invalid parameters", true);
   expect_error({"-x"}, "Invalid parameters", true);
   expect_error({"-s", "-x"}, "Invalid parameters", true);
   expect_error({"-i", "-d"}, "Invalid parameters", true);
@@ -582,6 +589,32 @@ TEST(ConntrackdServer, DispatchOverSocketpair) {
   d.in.set_state(ref, ctd::ObjState::kDead);  // FT-FW hides dead entries
   EXPECT_EQ(roundtrip(srv, d, 16), "");
   EXPECT_EQ(roundtrip(srv, d, 17), "");
+}
+
+// Neither Sync nor Stats (an empty file): like upstream's local_handler(),
+// only -k, -s runtime and -s process are answered; nothing else acts.
+TEST(ConntrackdServer, NoModeAnswersOnlyKillRuntimeProcess) {
+  static FakeDaemon d;
+  d.cfg.sync = false;
+  d.cfg.stats = false;
+  d.calls.clear();
+  ctd::ControlServer srv;
+  ASSERT_EQ(srv.open_unlistened(), 0);  // no UNIX Path: an epoll set, no listener
+  EXPECT_GE(srv.fd(), 0);
+  EXPECT_NE(roundtrip(srv, d, ctd::kReqStatsRuntime), "");
+  for (int code : std::initializer_list<int>{ctd::kReqStats, ctd::kReqStatsNetwork, ctd::kReqStatsCache,
+                   ctd::kReqDumpInternal, ctd::kReqDumpExternal, ctd::kReqFlushMaster,
+                   ctd::kReqResyncMaster, ctd::kReqAllFlushCache, ctd::kReqAllCommit,
+                   ctd::kReqSendBulk, ctd::kReqResetTimers, ctd::kReqStats | ctd::kReqJsonBit})
+    EXPECT_EQ(roundtrip(srv, d, code), "") << code;
+  EXPECT_TRUE(d.calls.empty());
+  EXPECT_EQ(d.unknown, 0);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  srv.serve(d, sv[0], ctd::kReqKill);
+  EXPECT_EQ(d.calls, std::vector<std::string>{"shutdown 0 0"});
+  srv.close();
+  close(sv[1]);
 }
 
 // A listening socket in a temporary directory.

@@ -80,10 +80,12 @@ bool ConfigParser::take_number(int64_t max, uint32_t* out) {
   for (char c : cur_.text) {
     v = v * 10 + (c - '0');
     if (v > max) {
-      return fatal("parsing config file in line (%u), symbol '%.*s': value out of range "
-                   "(maximum %lld)",
-                   cur_.line, static_cast<int>(cur_.text.size()), cur_.text.data(),
-                   static_cast<long long>(max));
+      // Not an upstream message (upstream says nothing and wraps), so it
+      // names the file and says why a working upstream file fails here.
+      return fatal("parsing config file `%s' in line (%u), symbol '%.*s': value out of range "
+                   "(maximum %lld): upstream wraps it silently, this version refuses it",
+                   filename_ ? filename_ : "", cur_.line, static_cast<int>(cur_.text.size()),
+                   cur_.text.data(), static_cast<long long>(max));
     }
   }
   *out = static_cast<uint32_t>(v);

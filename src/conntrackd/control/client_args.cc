@@ -294,7 +294,11 @@ bool parse_args(int argc, char** argv, Args* out) {
         m.put("Unknown option: ");
         m.put(std::string_view(arg).substr(0, 400));
         m.put('\0');
-        return usage_and_error(out, m.view().data());
+        // Upstream's main() returns 0 here (1.4.7 and 1.4.8 alike; only
+        // later snapshots exit 1), so scripts see success: so do we.
+        usage_and_error(out, m.view().data());
+        out->exit_code = 0;
+        return false;
       }
     }
   }

@@ -58,7 +58,8 @@ struct Args {
 };
 
 // Parses argv.  Returns false when the program must stop now with
-// out->exit_code (1; the messages are already printed).  Returns true with
+// out->exit_code (1, or 0 after an unknown option as upstream; the messages
+// are already printed).  Returns true with
 // out->mode set otherwise; the caller then loads config_path (client mode
 // parses the whole configuration too, as upstream) and either prints
 // (kVersion, kHelp), runs the daemon (kDaemon) or calls

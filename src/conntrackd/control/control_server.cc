@@ -75,9 +75,17 @@ int ControlServer::setup_set() {
   ev.events = EPOLLIN;
   ev.data.u64 = tag(kTagTimer, 0);
   if (epoll_ctl(ep_, EPOLL_CTL_ADD, timer_fd_, &ev) < 0) return -errno;
+  if (listen_fd_ < 0) return 0;  // open_unlistened(): children only
   ev.data.u64 = tag(kTagListen, 0);
   if (epoll_ctl(ep_, EPOLL_CTL_ADD, listen_fd_, &ev) < 0) return -errno;
   return 0;
+}
+
+int ControlServer::open_unlistened() {
+  close();
+  int err = setup_set();
+  if (err < 0) close();
+  return err;
 }
 
 int ControlServer::open(const Config& cfg) {
@@ -447,7 +455,15 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
     ::close(fd);
     return;
   }
-  if (request_is_stats(code & ~kReqJsonBit)) {
+  // Without Sync or Stats upstream's local_handler() answers only -k,
+  // -s runtime and -s process: there are no caches or kernel sockets.
+  const int base_code = code & ~kReqJsonBit;
+  if (!sync && !cfg.stats && base_code != kReqKill && base_code != kReqStatsRuntime &&
+      base_code != kReqStatsProcess) {
+    ::close(fd);
+    return;
+  }
+  if (request_is_stats(base_code)) {
     write_stats(h, fd, code);
     ::close(fd);
     return;

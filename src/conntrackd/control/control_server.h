@@ -108,6 +108,9 @@ class ControlServer {
   int open(const Config& cfg);
   // Serves an already listening socket instead (tests).  Takes ownership.
   int open_fd(int listen_fd);
+  // No socket at all (no UNIX Path configured): nothing can connect, but
+  // worker children are still reaped and listed.  0 or -errno.
+  int open_unlistened();
   int fd() const { return ep_; }
   // Handles whatever is ready (non-blocking; bounded work per call).
   void on_readable(Daemon& d);
