@@ -108,10 +108,9 @@ void print_event(EventState& st, const NlMsgHdr& h, std::span<const uint8_t> p) 
     ct::flow_print_l3_warning(warn, ct::flow_save_l3(st.flow));
     base::write_all(2, warn.view().data(), warn.size());
   }
-  // Changes made by a process carry its port id.  Upstream 1.4.7 and the
-  // 1.4.8 release append it after </flow> in XML too (only a 2024 commit
-  // after 1.4.8 drops it there); JSON is ours and stays parseable.
-  if (h.pid != 0 && po.format != ct::OutFormat::kJson) {
+  // Changes made by a process carry its port id; 1.4.8 leaves the suffix
+  // out of XML, where it would break the document.
+  if (h.pid != 0 && po.format != ct::OutFormat::kXml && po.format != ct::OutFormat::kJson) {
     st.line.put(" [USERSPACE] portid=");
     st.line.put_u64(h.pid);
     if (h.pid != st.prog_portid || st.batch != st.prog_batch) {
