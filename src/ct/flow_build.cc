@@ -189,4 +189,12 @@ bool build_ct_new(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq
   return b.end_msg();
 }
 
+bool build_ct_delete(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq) {
+  if (!b.begin_nfmsg(kNfnlSubsysCtnetlink, kCtMsgDelete, kNlmFRequest | flags, seq, f.orig().l3))
+    return false;
+  put_tuple(b, f, kDirOrig);
+  if (f.has(F::kZone)) b.put_u16_be(CTA_ZONE, f.zone);
+  return b.end_msg();
+}
+
 }  // namespace ct

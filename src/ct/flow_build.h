@@ -22,5 +22,9 @@ bool put_flow_meta(nl::MsgBuilder& b, const Flow& f);
 
 // A complete CT_NEW request (tuples + meta) with the given flags.
 bool build_ct_new(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq);
+// A CT_DELETE of the entry with f's original tuple (and zone): what the
+// daemon's commit, injection and selective flush send.  On false the
+// caller cancels the message.
+bool build_ct_delete(nl::MsgBuilder& b, const Flow& f, uint16_t flags, uint32_t seq);
 
 }  // namespace ct

@@ -15,16 +15,23 @@ namespace ctd {
 
 using ct::F;
 
+namespace {
+
+// upstream's commit timeout, for flows and expectations alike:
+// CommitTimeout, or what is left of the cached timeout since the last
+// update (60 s when that is negative).
+int64_t commit_timeout(const Config& cfg, uint32_t now, uint32_t lastupdate, uint32_t cached) {
+  if (cfg.commit_timeout) return cfg.commit_timeout;
+  int64_t age = static_cast<int64_t>(now) - static_cast<int64_t>(lastupdate);
+  if (age < 0) age = 60;
+  const int64_t left = static_cast<int64_t>(cached) - age;
+  return left < 0 ? 60 : left;
+}
+
+}  // namespace
+
 void commit_prepare(const Config& cfg, uint32_t now, const FlowHeader& h, ct::Flow* f) {
-  int64_t timeout;
-  if (cfg.commit_timeout) {
-    timeout = cfg.commit_timeout;
-  } else {
-    int64_t age = static_cast<int64_t>(now) - static_cast<int64_t>(h.lastupdate);
-    if (age < 0) age = 60;
-    timeout = static_cast<int64_t>(f->has(F::kTimeout) ? f->timeout : 0) - age;
-    if (timeout < 0) timeout = 60;
-  }
+  const int64_t timeout = commit_timeout(cfg, now, h.lastupdate, f->has(F::kTimeout) ? f->timeout : 0);
   if (timeout > 0) {
     f->timeout = static_cast<uint32_t>(timeout);
     f->set.set(F::kTimeout);
@@ -175,11 +182,8 @@ struct FlowCommit {
     ct::Flow& f = c.f;
     c.ext.to_flow(ref, &f);
     commit_prepare(c.d.config(), Daemon::now(), c.ext.header(ref), &f);
-    if (!del) return ct::build_ct_new(b, f, uapi::kNlmFRequest | uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
-    b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete, uapi::kNlmFRequest, seq, f.orig().l3);
-    bool ok = ct::put_tuple(b, f, ct::kDirOrig);
-    if (f.has(F::kZone)) ok = ok && b.put_u16_be(uapi::CTA_ZONE, f.zone);
-    return ok && b.end_msg();
+    if (del) return ct::build_ct_delete(b, f, 0, seq);
+    return ct::build_ct_new(b, f, uapi::kNlmFRequest | uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
   }
 
   void run() {
@@ -229,17 +233,7 @@ CommitResult run_commit(Daemon& d, nl::Socket& s, Cache& ext) {
 }  // namespace
 
 void commit_prepare_exp(const Config& cfg, uint32_t now, const ExpectHeader& h, ct::Expect* e) {
-  // upstream's expectation commit: CommitTimeout, or what is left of the
-  // cached timeout since the last update (60 s when that is negative).
-  int64_t timeout;
-  if (cfg.commit_timeout) {
-    timeout = cfg.commit_timeout;
-  } else {
-    int64_t age = static_cast<int64_t>(now) - static_cast<int64_t>(h.lastupdate);
-    if (age < 0) age = 60;
-    timeout = static_cast<int64_t>(e->has(ct::XA::kTimeout) ? e->timeout : 0) - age;
-    if (timeout < 0) timeout = 60;
-  }
+  const int64_t timeout = commit_timeout(cfg, now, h.lastupdate, e->has(ct::XA::kTimeout) ? e->timeout : 0);
   if (timeout > 0) {
     e->timeout = static_cast<uint32_t>(timeout);
     e->set(ct::XA::kTimeout);

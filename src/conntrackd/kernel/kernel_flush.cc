@@ -60,11 +60,7 @@ int KernelSync::flush_kernel() {
     f.clear();
     if (!ct::flow_parse(p, f) || !filter_accepts(fc, f)) return nl::kCbOk;
     for (int attempt = 0; attempt < 2; attempt++) {
-      b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, uapi::kCtMsgDelete, uapi::kNlmFRequest,
-                    req_.next_seq(), f.orig().l3);
-      ct::put_tuple(b, f, ct::kDirOrig);
-      if (f.has(F::kZone)) b.put_u16_be(uapi::CTA_ZONE, f.zone);
-      if (b.end_msg()) break;
+      if (ct::build_ct_delete(b, f, 0, req_.next_seq())) break;
       b.cancel_msg();
       send_batch();
     }

@@ -20,16 +20,9 @@ int ExternalInject::open() { return s_.open(0); }
 int ExternalInject::request(uint8_t msg, uint16_t flags, const ct::Flow& f) {
   nl::MsgBuilder b(buf_, sizeof buf_);
   const uint32_t seq = s_.next_seq();
-  bool ok;
-  if (msg == uapi::kCtMsgDelete) {
-    b.begin_nfmsg(uapi::kNfnlSubsysCtnetlink, msg, uapi::kNlmFRequest | uapi::kNlmFAck, seq,
-                  f.orig().l3);
-    ok = ct::put_tuple(b, f, ct::kDirOrig);
-    if (f.has(F::kZone)) ok = ok && b.put_u16_be(uapi::CTA_ZONE, f.zone);
-    ok = ok && b.end_msg();
-  } else {
-    ok = ct::build_ct_new(b, f, static_cast<uint16_t>(uapi::kNlmFRequest | uapi::kNlmFAck | flags), seq);
-  }
+  const bool ok = msg == uapi::kCtMsgDelete
+                      ? ct::build_ct_delete(b, f, uapi::kNlmFAck, seq)
+                      : ct::build_ct_new(b, f, static_cast<uint16_t>(uapi::kNlmFRequest | uapi::kNlmFAck | flags), seq);
   if (!ok) return EMSGSIZE;
   return transact(b, seq);
 }

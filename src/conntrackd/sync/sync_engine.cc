@@ -135,21 +135,28 @@ uint32_t SyncEngine::next_seq() {
   return seq_++;
 }
 
-uint32_t SyncEngine::send_flow_msg(const ct::Flow& f, uint8_t type, uint8_t flags) {
+EncodeOpts SyncEngine::encode_opts() const {
   EncodeOpts o;
   o.send_timeout = cfg().commit_timeout == 0;
   o.tcp_window_tracking = cfg().tcp_window_tracking;
-  std::span<uint8_t> out(msg_, sizeof msg_);
-  const size_t len = encode_ct(out, type, f, o);
+  return o;
+}
+
+uint32_t SyncEngine::send_encoded(size_t len, uint8_t flags) {
   if (len == 0) {
     net_.send_malformed++;
     return 0;
   }
+  const std::span<uint8_t> m(msg_, len);
   const uint32_t seq = next_seq();
-  msg_or_flags(out.first(len), flags);
-  msg_set_seq(out.first(len), seq);
-  channels_.send(out.first(len));
+  msg_or_flags(m, flags);
+  msg_set_seq(m, seq);
+  channels_.send(m);
   return seq;
+}
+
+uint32_t SyncEngine::send_flow_msg(const ct::Flow& f, uint8_t type, uint8_t flags) {
+  return send_encoded(encode_ct(std::span<uint8_t>(msg_, sizeof msg_), type, f, encode_opts()), flags);
 }
 
 uint32_t SyncEngine::send_flow(uint32_t ref, uint8_t flags) {
@@ -173,20 +180,7 @@ uint32_t SyncEngine::send_exp(uint32_t cref, uint8_t flags) {
     case ObjState::kDead: type = kMsgExpDel; break;
     default: break;
   }
-  EncodeOpts o;
-  o.send_timeout = cfg().commit_timeout == 0;
-  o.tcp_window_tracking = cfg().tcp_window_tracking;
-  std::span<uint8_t> out(msg_, sizeof msg_);
-  const size_t len = encode_exp(out, type, exp_, o);
-  if (len == 0) {
-    net_.send_malformed++;
-    return 0;
-  }
-  const uint32_t seq = next_seq();
-  msg_or_flags(out.first(len), flags);
-  msg_set_seq(out.first(len), seq);
-  channels_.send(out.first(len));
-  return seq;
+  return send_encoded(encode_exp(std::span<uint8_t>(msg_, sizeof msg_), type, exp_, encode_opts()), flags);
 }
 
 uint32_t SyncEngine::send_object(uint32_t ref, uint8_t flags) {

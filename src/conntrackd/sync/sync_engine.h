@@ -128,6 +128,10 @@ class SyncEngine final : public ChannelReceiver {
   static void on_exp_erase(void* ctx, uint32_t ref);
   uint32_t send_flow(uint32_t ref, uint8_t flags);
   uint32_t send_exp(uint32_t cache_ref, uint8_t flags);
+  ctsync::EncodeOpts encode_opts() const;
+  // Stamps the message built in msg_ (len 0: it did not encode) with
+  // `flags` and a fresh sequence number and sends it; the number used.
+  uint32_t send_encoded(size_t len, uint8_t flags);
 
   Daemon& d_;
   EventLoop* loop_ = nullptr;
