@@ -32,7 +32,8 @@
 #
 # Environment: CONNTRACKD (ours, default $BINDIR/conntrackd), UPSTREAM
 # (/usr/sbin/conntrackd), ORACLE (/usr/sbin/conntrack), BINDIR (.),
-# ROUNDS (2: A B B A), WAIT (300 s: every bounded wait), LOSS ("ours up":
+# ROUNDS (2: A B B A), WAIT (300 s: every bounded wait), COMMIT_WAIT
+# (WAIT: the -c client), LOSS ("ours up":
 # the daemons given the loss run; "" for none), LOSS_WAIT (300 s),
 # LOSS_WAIT_UP (60 s), POLL (0.1 s), SETTLE (2 s between A's full cache
 # and -B, for the HELLO handshake), KEEP (a directory: per-run logs and
@@ -46,6 +47,7 @@ UPSTREAM=${UPSTREAM:-/usr/sbin/conntrackd}
 CT=${ORACLE:-/usr/sbin/conntrack}
 ROUNDS=${ROUNDS:-2}
 WAIT=${WAIT:-300}
+COMMIT_WAIT=${COMMIT_WAIT:-$WAIT}
 LOSS=${LOSS-ours up}
 LOSS_WAIT=${LOSS_WAIT:-300}
 LOSS_WAIT_UP=${LOSS_WAIT_UP:-60}
@@ -76,18 +78,44 @@ host_max_set=""
 PID_A="" PID_B=""
 [[ -n $KEEP ]] && mkdir -p "$KEEP"
 
-stop_pid() {  # TERM, bounded wait (30 s), then KILL; only our own children
-  local p=$1 i
-  [[ -n $p ]] || return 0
-  kill "$p" 2>/dev/null || { wait "$p" 2>/dev/null || true; return 0; }
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$p" 2>/dev/null || break
-    sleep 0.1
+# stop_pid PID: TERM, bounded wait (30 s), then KILL; then the same for
+# the processes it had forked (a daemon's commit child), by PID.
+gone() {  # gone PID...: bounded wait (30 s) for them to exit, then KILL
+  local p i
+  for p in "$@"; do
+    for ((i = 0; i < 300; i++)); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$p" 2>/dev/null && { echo "bench_sync: PID $p ignored SIGTERM, killing" >&2; kill -9 "$p" 2>/dev/null; }
   done
-  kill -0 "$p" 2>/dev/null && { echo "bench_sync: PID $p ignored SIGTERM, killing" >&2; kill -9 "$p" 2>/dev/null; }
+  return 0
+}
+stop_pid() {
+  local p=$1 kids k
+  [[ -n $p ]] || return 0
+  kids=$(pgrep -P "$p" 2>/dev/null || true)
+  kill "$p" 2>/dev/null || true
+  gone "$p"
   wait "$p" 2>/dev/null || true
+  for k in $kids; do kill "$k" 2>/dev/null || true; done
+  # shellcheck disable=SC2086
+  gone $kids
+}
+# bgw CMD...: runs CMD in the background and waits for it, so that a
+# signal interrupts the wait (bash defers traps until a foreground job
+# ends); its status is CMD's.
+CHILD=""
+bgw() {
+  local rc=0
+  "$@" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=""
+  return "$rc"
 }
 cleanup() {
+  [[ -n $CHILD ]] && { kill "$CHILD" 2>/dev/null; gone "$CHILD"; }
   stop_pid "$PID_A"; PID_A=""
   stop_pid "$PID_B"; PID_B=""
   ip netns del "$nsA" 2>/dev/null || true
@@ -176,7 +204,7 @@ done
 echo "N=$N  ROUNDS=$ROUNDS  load: $(uptime | sed 's/.*load average/load average/')"
 echo "ours: $OURS   upstream: $UPSTREAM ($("$UPSTREAM" -v 2>&1 | grep -o 'v[0-9][0-9.]*[0-9]' | head -1))"
 t0=$(now)
-nsx A "$FILL" -n "$N" -t 3600 -q || die "ct_fill failed"
+bgw ip netns exec "$nsA" "$FILL" -n "$N" -t 3600 -q || die "ct_fill failed"
 nA=$(ct_count A)
 echo "A: filled $nA entries in $(sub "$(now)" "$t0") s"
 (( nA == N )) || die "A holds $nA entries, not $N"
@@ -214,9 +242,11 @@ wait_cache() {
 
 keep() {  # keep LABEL: copy logs and stats of both sides
   [[ -n $KEEP ]] || return 0
-  local s l=$1 b=$2
+  local s p l=$1 b=$2
   for s in A B; do
     cp "$tmp/$s.log" "$KEEP/$l.$s.log" 2>/dev/null || true
+    p=$(eval echo "\$PID_$s")
+    [[ -n $p ]] && { grep -E '^Vm' "/proc/$p/status"; awk '{print "utime_ticks", $14, "stime_ticks", $15}' "/proc/$p/stat"; } >"$KEEP/$l.$s.proc" 2>/dev/null || true
     { for a in "" queue network runtime; do echo "== -s $a"; client "$s" "$b" -s $a 2>&1; done; } >"$KEEP/$l.$s.stats" 2>&1 || true
   done
 }
@@ -226,12 +256,13 @@ keep() {  # keep LABEL: copy logs and stats of both sides
 bulk() {
   local who=$1 b=$2 lim=$3 r n t
   BULK_SYNC=FAIL BULK_BYTES=- BULK_PKTS=- BULK_LOAD=- BULK_EXT=-1 BULK_PRE=-1 BULK_LOST="- -"
-  ct B -F >/dev/null || true
+  bgw ct B -F >/dev/null || true
   start B "$b" || return 1
+  local tl; tl=$(now)
   start A "$b" || return 1
   read -r n t < <(wait_cache A "$b" internal "$N" "$WAIT")
   [[ $t =~ ^[0-9.]+$ ]] || { echo "A's internal cache: $n of $N ($t)" >&2; BULK_SYNC="A-$t"; return 1; }
-  BULK_LOAD=$t
+  BULK_LOAD=$(sub "$(now)" "$tl")
   # FT-FW's HELLO / HELLO_BACK handshake rides on the 1 s idle ALIVEs:
   # let it finish, so the bulk is measured in steady state (ours resends
   # whatever it sent before the handshake completed).
@@ -277,10 +308,10 @@ for who in "${order[@]}"; do
   keep "run$run-$who-sync" "$bin"
   # commit into B's flushed table
   if ((ok)) && alive "$PID_B"; then
-    ct B -F >/dev/null || true
+    bgw ct B -F >/dev/null || true
     tc0=$(now)
     crc=0
-    timeout "$WAIT" ip netns exec "$nsB" "$bin" -C "$tmp/B.conf" -c >/dev/null 2>&1 || crc=$?
+    bgw timeout "$COMMIT_WAIT" ip netns exec "$nsB" "$bin" -C "$tmp/B.conf" -c >/dev/null 2>&1 || crc=$?
     tc1=$(now)
     cwall=$(sub "$tc1" "$tc0")
     clog=""
@@ -290,6 +321,7 @@ for who in "${order[@]}"; do
       alive "$PID_B" || break
       sleep 0.1
     done
+    ((crc == 124)) && cwall="TIMEOUT($COMMIT_WAIT)"
     nB=$(ct_count B)
     rssB2=$(hwm "$PID_B")
     printf 'run %d %-4s  commit: logged %s s, client wall %s s (rc %d), B kernel table %s/%d%s  peak RSS B after commit %s kB\n' \
@@ -314,10 +346,12 @@ table inet ctsyncbench {
 }
 NFT
   bulk "$who" "$bin" "$lim" || true
+  rssA=$( [[ -n $PID_A ]] && hwm "$PID_A" || echo -1)
+  rssB=$( [[ -n $PID_B ]] && hwm "$PID_B" || echo -1)
   dropped=$(nsx B nft list table inet ctsyncbench | awk '/drop/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}') || true
   miss=$((N - (BULK_EXT < 0 ? 0 : BULK_EXT)))
-  printf 'loss %-4s  20%% of sync packets dropped at B (%s dropped): sync %s s (bound %s s)  B external %s/%d, missing %d  wire %s B/flow %s pkt/flow  lost/malformed at B %s\n' \
-    "$who" "${dropped:-?}" "$BULK_SYNC" "$lim" "$BULK_EXT" "$N" "$miss" "$BULK_BYTES" "$BULK_PKTS" "$(set -- $BULK_LOST; echo "$2/$1")"
+  printf 'loss %-4s  20%% of sync packets dropped at B (%s dropped): sync %s s (bound %s s)  B external %s/%d, missing %d  wire %s B/flow %s pkt/flow  lost/malformed at B %s  peak RSS A %s kB B %s kB\n' \
+    "$who" "${dropped:-?}" "$BULK_SYNC" "$lim" "$BULK_EXT" "$N" "$miss" "$BULK_BYTES" "$BULK_PKTS" "$(set -- $BULK_LOST; echo "$2/$1")" "$rssA" "$rssB"
   LS[$who]=$BULK_SYNC LM[$who]=$miss
   keep "loss-$who" "$bin"
   stop_both
