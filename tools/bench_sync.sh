@@ -37,7 +37,9 @@
 # the daemons given the loss run; "" for none), LOSS_WAIT (300 s),
 # LOSS_WAIT_UP (60 s), POLL (0.1 s), SETTLE (2 s between A's full cache
 # and -B, for the HELLO handshake), KEEP (a directory: per-run logs and
-# `-s` / `-s queue` / `-s network` / `-s runtime` outputs are copied there).
+# `-s` / `-s queue` / `-s network` / `-s runtime` outputs are copied there),
+# FTFW_EXTRA (diagnostics only: lines added to both sides' Mode FTFW block,
+# e.g. "ResendQueueSize 2097152"; the default config has none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -176,7 +178,8 @@ for s in A B; do
   if [[ $s == A ]]; then me=1 peer=2 dev=ctsa; else me=2 peer=1 dev=ctsb; fi
   cat >"$tmp/$s.conf" <<CONF
 Sync {
-  Mode FTFW {
+  Mode FTFW {${FTFW_EXTRA:+
+    $FTFW_EXTRA}
   }
   UDP {
     IPv4_address 198.18.0.$me
@@ -358,7 +361,7 @@ NFT
   nsx B nft delete table inet ctsyncbench
 done
 
-med() { tr ' ' '\n' | grep -E '^[0-9.]+$' | sort -n | awk '{a[NR]=$1} END {if (!NR) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+med() { tr ' ' '\n' | { grep -E '^[0-9.]+$' || true; } | sort -n | awk '{a[NR]=$1} END {if (!NR) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 line() {  # line LABEL UNIT ARRAY
   local -n arr=$3
