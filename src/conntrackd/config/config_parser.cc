@@ -174,6 +174,11 @@ bool ConfigParser::parse_unix() {
       uint32_t ignored;
       if (!take_number(INT32_MAX, &ignored)) return false;
       warn("deprecated unix backlog configuration, ignoring.");
+    } else if (is_kw(Kw::kGroup)) {
+      advance();
+      uint32_t gid;
+      if (!take_number(INT32_MAX, &gid)) return false;
+      cfg_->unix_group = static_cast<gid_t>(gid);
     } else {
       return syntax_error();
     }
