@@ -15,7 +15,8 @@ namespace {
 
 void copy_trunc(char* dst, size_t cap, std::string_view s) {
   size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
-  std::memcpy(dst, s.data(), n);
+  // An empty view may have a null data(): memcpy must not see it (UBSan).
+  if (n > 0) std::memcpy(dst, s.data(), n);
   dst[n] = '\0';
 }
 
