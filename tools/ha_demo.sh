@@ -174,8 +174,8 @@ run_bed() {
       cur=$(primary); other=$((3 - cur))
       if (( cur )); then
         case $((RANDOM % 3)) in 0) links=lan ;; 1) links=wan ;; *) links="lan wan" ;; esac
-        echo "$(now) fw$cur ${links// /+} down" >>"$dir/events"
         for l in $links; do ip -n "$(ha_fw_ns $cur)" link set "$l" down; done
+        echo "$(now) fw$cur ${links// /+} down" >>"$dir/events"
         if [[ $vrrp == mover ]]; then
           drop_vips "$cur"; hook "$cur" fault
           hook "$other" primary "$(ready_cmd "$other")"
@@ -238,7 +238,7 @@ print("  bytes                %.1f MB sent, %.1f MB echoed back; every byte back
       % (r["bytes_sent"] / 1e6, r["bytes_echoed"] / 1e6, "yes" if r["all_bytes_back"] else "NO"))
 print("  short TCP flows      %d completed, %d failed (%d took over 1 s)" % (r["short_ok"], r["short_fail"], r["short_slow"]))
 print("  UDP echoes           %d of %d" % (r["udp_recv"], r["udp_sent"]))
-if rec:
+if rec and lost == 0:
     print("  failure -> TCP flowing   median %.2fs, worst %.2fs (every live connection echoing again)" % (sorted(rec)[len(rec) // 2], max(rec)))
 if udp:
     print("  failure -> UDP flowing   median %.2fs, worst %.2fs" % (sorted(udp)[len(udp) // 2], max(udp)))
