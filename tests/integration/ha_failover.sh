@@ -58,6 +58,25 @@ if [[ -x $debian ]]; then
   scenario mixed 0 --vrrp mover --mode mixed --daemon2 "$debian" --duration 14 --interval 4 \
     --down 1.5 --no-control
 fi
+# The shipped samples: the notify script parses, keepalived accepts the
+# sample configuration (in a namespace that has its interfaces).
+if sh -n "$top/contrib/keepalived/conntrackd-notify.sh" &&
+   ! "$top/contrib/keepalived/conntrackd-notify.sh" bogus >/dev/null 2>&1; then
+  pass "conntrackd-notify.sh: parses, refuses an unknown state"
+else
+  fail "conntrackd-notify.sh: syntax or usage"
+fi
+if command -v keepalived >/dev/null; then
+  ns=haf-$$-$RANDOM
+  ip netns add "$ns"
+  ip -n "$ns" link add eth0 type veth peer name eth1
+  if msg=$(ip netns exec "$ns" keepalived -t -f "$top/contrib/keepalived/keepalived.conf" 2>&1); then
+    pass "contrib/keepalived/keepalived.conf: keepalived -t accepts it"
+  else
+    fail "contrib/keepalived/keepalived.conf: keepalived -t refuses it" "$msg"
+  fi
+  ip netns del "$ns"
+fi
 scenario control 1 --vrrp "$vrrp" --control-only --duration 10
 
 echo "# ha_failover.sh: $PASS passed, $FAIL failed"
