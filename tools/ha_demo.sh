@@ -11,8 +11,8 @@
 # (the control): the connections must die there, or the bed proves nothing.
 #
 #   --duration S    seconds of traffic per run (default 60)
-#   --interval S    seconds between failures (default 8; flap: 4)
-#   --down S        how long a failed link stays down (default 3; flap: 1.5)
+#   --interval S    seconds between failures (default 8; flap: 3)
+#   --down S        how long a failed link stays down (default 3; flap: 1)
 #   --mode M        basic (default), flap (short intervals and outages),
 #                   loss (20 % of sync packets dropped), mixed (fw2 runs
 #                   --daemon2, default Debian's /usr/sbin/conntrackd)
@@ -56,7 +56,7 @@ while (( $# )); do
 done
 case $mode in
   basic|loss|mixed) : "${interval:=8}" "${down:=3}" ;;
-  flap) : "${interval:=4}" "${down:=1.5}" ;;
+  flap) : "${interval:=3}" "${down:=1}" ;;
   *) echo "ha_demo: --mode basic|flap|loss|mixed" >&2; exit 2 ;;
 esac
 [[ $mode == mixed ]] && : "${daemon2:=/usr/sbin/conntrackd}"

@@ -89,7 +89,9 @@ ha_dropped() {
 }
 
 # ha_conntrackd_conf F DIR: firewall F's conntrackd.conf (FT-FW over UDP on
-# the sync link) in DIR/fwF.conf.
+# the sync link) in DIR/fwF.conf.  Every TCP state is replicated (no State
+# Accept filter): a short flow caught in its handshake by a fail-over
+# would otherwise be unknown to the new primary and die.
 ha_conntrackd_conf() {
   local f=$1 dir=$2 peer=$((3 - $1))
   cat >"$dir/fw$f.conf" <<EOF
@@ -129,7 +131,6 @@ General {
       IPv4_address $HA_VIP_LAN
       IPv4_address $HA_VIP_WAN
     }
-    State Accept { ESTABLISHED CLOSED TIME_WAIT CLOSE_WAIT for TCP }
   }
 }
 EOF

@@ -6,7 +6,8 @@
 # must come back intact; the control run (no conntrackd, one failure) must
 # lose every long connection, or the bed would prove nothing.
 # Scenarios: keepalived moving the addresses (or the mover when keepalived
-# is missing), the mover with 20 % sync loss, and a mixed pair (fw2 runs
+# is missing), link flaps (a failure every 3 s for 1 s), the mover with
+# 20 % sync loss, and a mixed pair (fw2 runs
 # Debian's conntrackd).
 #
 #   tests/integration/ha_failover.sh     (root; about 1.5 min)
@@ -42,17 +43,25 @@ scenario() {
     fi
     return
   fi
-  local f c s b sf
+  local f c s b sf us ur
   f=$(field "$j" failures); c=$(field "$j" closed); s=$(field "$j" stalled)
   b=$(field "$j" all_bytes_back); sf=$(field "$j" short_fail)
+  us=$(field "$j" udp_sent); ur=$(field "$j" udp_recv)
   if [[ $f -ge 2 && $c -eq 0 && $s -eq 0 && $b == True && $sf -eq 0 ]]; then
     pass "$name: $f fail-overs, 0 TCP connections closed or stalled, every byte back, no short flow failed"
   else
     fail "$name: $f fail-overs, $c closed, $s stalled, all bytes back: $b, short flows failed: $sf" "$out"
   fi
+  # UDP: a few echoes fall into each switch, the rest must come back
+  if (( us > 0 && ur * 10 >= us * 9 )); then
+    pass "$name: UDP: $ur of $us echoes back"
+  else
+    fail "$name: UDP: only $ur of $us echoes back" "$out"
+  fi
 }
 
 scenario "$vrrp" 0 --vrrp "$vrrp" --duration 14 --interval 4 --down 1.5 --no-control
+scenario flap 0 --vrrp "$vrrp" --mode flap --duration 12 --no-control
 scenario loss20 0 --vrrp mover --mode loss --duration 14 --interval 4 --down 1.5 --no-control
 if [[ -x $debian ]]; then
   scenario mixed 0 --vrrp mover --mode mixed --daemon2 "$debian" --duration 14 --interval 4 \
