@@ -110,7 +110,7 @@ MAN5     := $(wildcard man/*.5)
 # One completion file per program, named after it.
 BASHCOMP := $(wildcard $(addprefix contrib/bash-completion/,$(notdir $(PROGRAMS))))
 
-.PHONY: all programs clean check unit integration tests install uninstall static-musl
+.PHONY: all programs clean check unit integration tests install uninstall static-musl demo
 all: programs
 programs: $(PROGRAMS)
 tests: all $(BUILD)/unit_tests tools
@@ -161,6 +161,10 @@ unit: $(BUILD)/unit_tests
 	@$(TEST_ENV) tests/run_all.sh --unit
 integration: all tools
 	@$(TEST_ENV) tests/run_all.sh --integration
+
+# The fail-over test bed (root): DEMO_ARGS="--mode flap --duration 120" etc.
+demo: all
+	tools/ha_demo.sh $(DEMO_ARGS)
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
