@@ -103,35 +103,27 @@ table inet ftloss {
   }
 }
 EOF
-d0=$(drops)
-if ! run_case loss2 "$SYNC_OURS" "$SYNC_OURS"; then
-  fail "loss 20% both ways: ours->ours: start/workload"
-else
-  if fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
-    pass "loss 20% both ways: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
+# both_ways CASE TITLE: one ours->ours run under the loss rules in place.
+both_ways() {
+  d0=$(drops)
+  if ! run_case "$1" "$SYNC_OURS" "$SYNC_OURS"; then
+    fail "$2: ours->ours: start/workload"
+  elif fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
+    pass "$2: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
   else
-    fail "loss 20% both ways: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
+    fail "$2: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
   fi
-fi
-fault_stop A; fault_stop B
+  fault_stop A; fault_stop B
+}
+both_ways loss2 "loss 20% both ways"
 
 # The same with a resend queue far smaller than the workload: upstream
 # evicts its oldest unacknowledged message when it is full, and that flow
 # stays missing; ours keeps every unacknowledged flow (it lives in the
 # cache) and must still converge exactly.
 MODE_EXTRA="ResendQueueSize 16"
-d0=$(drops)
-if ! run_case loss3 "$SYNC_OURS" "$SYNC_OURS"; then
-  fail "loss 20% both ways, ResendQueueSize 16: ours->ours: start/workload"
-else
-  if fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
-    pass "loss 20% both ways, ResendQueueSize 16: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
-  else
-    fail "loss 20% both ways, ResendQueueSize 16: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
-  fi
-fi
+both_ways loss3 "loss 20% both ways, ResendQueueSize 16"
 MODE_EXTRA=
-fault_stop A; fault_stop B
 nsa nft delete table inet ftloss
 
 # --- 2. duplication and reordering, ours -> ours, no loss --------------------
