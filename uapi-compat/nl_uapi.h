@@ -20,6 +20,10 @@ constexpr int kNetlinkCapAck = 10;
 constexpr int kNetlinkExtAck = 11;
 constexpr int kNetlinkGetStrictChk = 12;
 
+// nfnetlink multicast groups (NFNLGRP_*); as a bind() bitmask group g is
+// bit g-1.
+constexpr int kNfnlgrpConntrackNew = 1;
+
 struct NlMsgHdr {
   uint32_t len;
   uint16_t type;

@@ -288,6 +288,7 @@ int Daemon::commit_external(bool ct, bool exp) {
   }
   if (pid > 0) {
     im.commit_pid = pid;
+    if (ct) im.ks.pause_new_events();
     return 0;
   }
   // Conntracks first: an expectation needs its master in the table.
@@ -310,6 +311,12 @@ int Daemon::commit_external(bool ct, bool exp) {
   if (exp && expect_enabled()) timed(true);
   if (pid == 0) _exit(0);
   return 0;
+}
+
+void Daemon::child_exited(int pid) {
+  if (!impl_ || pid != impl_->commit_pid) return;
+  impl_->commit_pid = 0;
+  impl_->ks.resume_new_events();
 }
 
 int Daemon::send_bulk() {

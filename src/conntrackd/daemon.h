@@ -137,6 +137,9 @@ class Daemon {
   // is on; nothing is logged (the conntrack flush logged already).
   int flush_exp_caches();
   int commit_external(bool ct, bool exp);     // -c: in a child
+  // A child the control server reaped; the end of a commit resumes the
+  // NEW events it paused (and resyncs the internal cache).
+  void child_exited(int pid);
   int send_bulk();                            // -B
   int request_resync();                       // -n
   int arm_purge_timer();                      // -t

@@ -42,6 +42,15 @@ run_pair() {
   sync_client B "$rbin" -c >/dev/null 2>&1
   sleep 0.5
   sync_ct B -L | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^(src|dst|sport|dport|type|code|id|mark|zone)=/ && !seen[$i]++) printf "%s ", $i; delete seen; print $1}' | sort >"$SYNC_T/kern.$tag"
+  # The committed flows reach B's internal cache as well (upstream's
+  # through their NEW events, ours through the resync after the commit).
+  local i n=0
+  for i in $(seq 1 25); do
+    n=$(sync_client B "$rbin" -i | wc -l)
+    [[ $n -ge 6 ]] && break
+    sleep 0.2
+  done
+  echo "$n" >"$SYNC_T/int.$tag"
   sync_stop A
   sync_stop B
 }
@@ -63,6 +72,12 @@ for mode in FTFW NOTRACK ALARM; do
         pass "$mode/$proto $dir: external cache"
       else
         fail "$mode/$proto $dir: external cache" "$(cat "$SYNC_T/diff")"
+      fi
+      if [[ $(cat "$SYNC_T/int.cur") == "$(cat "$SYNC_T/int.ref")" ]]; then
+        pass "$mode/$proto $dir: internal cache after commit"
+      else
+        fail "$mode/$proto $dir: internal cache after commit" \
+          "$(cat "$SYNC_T/int.cur") flows, Debian -> Debian: $(cat "$SYNC_T/int.ref")"
       fi
       if diff -u "$SYNC_T/kern.ref" "$SYNC_T/kern.cur" >"$SYNC_T/diff"; then
         pass "$mode/$proto $dir: committed table"

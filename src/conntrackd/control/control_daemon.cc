@@ -115,6 +115,7 @@ class DaemonHandler final : public ControlHandler {
   void count_unknown_request() override { d_.runtime_mut().local_unknown_req++; }
   // Upstream run.c child(): the same counters and messages.
   void child_exited(int pid, int status) override {
+    d_.child_exited(pid);
     if (!WIFSIGNALED(status)) return;
     RuntimeCounters& r = d_.runtime_mut();
     int sig = WTERMSIG(status);

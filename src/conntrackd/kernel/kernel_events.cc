@@ -46,6 +46,23 @@ void KernelSync::grow_buffer() {
          rt.buffer_size);
 }
 
+bool KernelSync::pause_new_events() {
+  // Without a cache (DisableInternalCache) events go to the peers as they
+  // come, and a resync cannot replay them: keep listening.
+  if (new_paused_ || poll_mode_ || ev_.fd() < 0 || d_.internal_bypass()) return false;
+  if (ev_.set_opt(uapi::kNetlinkDropMembership, uapi::kNfnlgrpConntrackNew) < 0) return false;
+  new_paused_ = true;
+  return true;
+}
+
+void KernelSync::resume_new_events() {
+  if (!new_paused_) return;
+  new_paused_ = false;
+  if (ev_.set_opt(uapi::kNetlinkAddMembership, uapi::kNfnlgrpConntrackNew) < 0)
+    d_.log(kLogErr, "can't listen to new conntrack events again: %s", strerror(errno));
+  start_async_resync(false, false);
+}
+
 bool KernelSync::on_events() {
   RuntimeCounters& rt = d_.runtime_mut();
   int budget = static_cast<int>(d_.config().event_iterations_limit);

@@ -71,6 +71,14 @@ class KernelSync {
     resync_wanted_ = false;
     return r;
   }
+  // A commit creates every external flow in the kernel; with us listening
+  // each create also builds a NEW event and wakes us, which makes the
+  // commit about 2.5x slower.  So the commit leaves the NEW group while it
+  // runs and the background resync that follows resume_new_events()
+  // brings the internal cache up to date, new real flows of that window
+  // included.  True if the group was left.
+  bool pause_new_events();
+  void resume_new_events();
 
   // Dumps the kernel table into the internal cache (upsert).  With purge,
   // entries the dump did not return are removed afterwards (stats mode
@@ -135,6 +143,7 @@ class KernelSync {
   bool announce_ = true;  // dumps tell the sync side (not the populate)
   bool resync_wanted_ = false;
   bool grow_warned_ = false;
+  bool new_paused_ = false;
   ct::Flow scratch_;
   ExpectKernel exp_;
 };
