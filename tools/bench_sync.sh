@@ -17,7 +17,12 @@
 #      time, and `conntrack -C` in B afterwards (must be N);
 #   5. loss: the same bulk with nftables in B dropping 20 % of the incoming
 #      sync packets: time until B holds N, and how many are missing after a
-#      bounded wait (LOSS_WAIT for ours, LOSS_WAIT_UP for upstream's).
+#      bounded wait (LOSS_WAIT for ours, LOSS_WAIT_UP for upstream's);
+#   6. events (EVENTS, last): A's and B's tables flushed, both daemons
+#      started, then A filled with N entries while they run: the fill time
+#      and the time from its start until B's external cache holds N (A's
+#      netlink overruns shown: a burst may overrun either daemon, which
+#      then resyncs).
 #
 #   sudo tools/bench_sync.sh [N]          (default N: 1000000; 20000 is quick)
 #
@@ -35,7 +40,8 @@
 # ROUNDS (2: A B B A), WAIT (300 s: every bounded wait), COMMIT_WAIT
 # (WAIT: the -c client), LOSS ("ours up":
 # the daemons given the loss run; "" for none), LOSS_WAIT (300 s),
-# LOSS_WAIT_UP (60 s), POLL (0.1 s), SETTLE (2 s between A's full cache
+# LOSS_WAIT_UP (60 s), EVENTS ("ours up"; "" for none), EVENTS_WAIT
+# (120 s), POLL (0.1 s), SETTLE (2 s between A's full cache
 # and -B, for the HELLO handshake), KEEP (a directory: per-run logs and
 # `-s` / `-s queue` / `-s network` / `-s runtime` outputs are copied there),
 # FTFW_EXTRA (diagnostics only: lines added to both sides' Mode FTFW block,
@@ -52,6 +58,8 @@ WAIT=${WAIT:-300}
 COMMIT_WAIT=${COMMIT_WAIT:-$WAIT}
 LOSS=${LOSS-ours up}
 LOSS_WAIT=${LOSS_WAIT:-300}
+EVENTS=${EVENTS-ours up}
+EVENTS_WAIT=${EVENTS_WAIT:-120}
 LOSS_WAIT_UP=${LOSS_WAIT_UP:-60}
 POLL=${POLL:-0.1}
 SETTLE=${SETTLE:-2}
@@ -361,6 +369,30 @@ NFT
   nsx B nft delete table inet ctsyncbench
 done
 
+# events runs: the flows are made while both daemons run, so they reach
+# B through A's event socket (an overrun, if any, through its resync):
+# from the first create until B's external cache holds N.
+declare -A EF EC EO
+for who in $EVENTS; do
+  [[ $who == ours ]] && bin=$OURS || bin=$UPSTREAM
+  bgw ct A -F >/dev/null || true
+  bgw ct B -F >/dev/null || true
+  start B "$bin" && start A "$bin" || { stop_both; continue; }
+  sleep "$SETTLE"
+  ts=$(now)
+  bgw ip netns exec "$nsA" "$FILL" -n "$N" -t 3600 -q || echo "warning: ct_fill failed" >&2
+  tf=$(sub "$(now)" "$ts")
+  read -r n t < <(wait_cache B "$bin" external "$N" "$EVENTS_WAIT")
+  [[ $t =~ ^[0-9.]+$ ]] && tc=$(sub "$(now)" "$ts") || tc=$t
+  ov=$(client A "$bin" -s runtime 2>/dev/null | awk '/netlink overrun/ {print $NF; exit}') || true
+  rssA=$(hwm "$PID_A"); rssB=$(hwm "$PID_B")
+  printf 'events %-4s  %d flows made with both daemons running: fill %s s, B external %s/%d after %s s (bound %s s)  A netlink overruns %s  peak RSS A %s kB B %s kB\n' \
+    "$who" "$N" "$tf" "$n" "$N" "$tc" "$EVENTS_WAIT" "${ov:--}" "$rssA" "$rssB"
+  EF[$who]=$tf EC[$who]=$tc EO[$who]=${ov:--}
+  keep "events-$who" "$bin"
+  stop_both
+done
+
 med() { tr ' ' '\n' | { grep -E '^[0-9.]+$' || true; } | sort -n | awk '{a[NR]=$1} END {if (!NR) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 line() {  # line LABEL UNIT ARRAY
@@ -380,3 +412,4 @@ line "packets/flow" pkt PK
 for who in $LOSS; do
   echo "N=$N  20% loss, $who: sync ${LS[$who]} s, missing ${LM[$who]}"
 done
+[[ -n $EVENTS ]] && line "events: fill" s EF && line "events: B holds all" s EC
