@@ -85,6 +85,7 @@ enum CidState : uint16_t {
   kCidStatus = 0x10, kCidTimeout = 0x20, kCidMark = 0x40, kCidTcpState = 0x80,
   kCidFields = 0xf0,
   kCidFull = 0x100, kCidKnown = 0x200, kCidBound = 0x400,
+  kCidSentFull = 0x800,  // the last send was a full record (settled on ACK)
 };
 struct CompactId {
   uint32_t peer_ref;
