@@ -39,7 +39,7 @@ class ExternalHandler;
 class CompactLink {
  public:
   static constexpr unsigned kAsks = 3;
-  static constexpr uint32_t kOfferEvery = 2, kLease = 5;  // seconds
+  static constexpr uint32_t kOfferEvery = 1, kLease = 5;  // seconds
 
   explicit CompactLink(SyncEngine& e) : e_(e) {}
   // `external`: the external cache (null with DisableExternalCache: we
