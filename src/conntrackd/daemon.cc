@@ -467,8 +467,13 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   if (!unix_sock)
     log(kLogWarning, "no UNIX Path configured: running without a control socket "
                      "(client commands cannot reach this daemon; stop it with SIGTERM)");
-  if ((unix_sock ? im.ctl.open(cfg_) : im.ctl.open_unlistened()) < 0) {
+  if (int err = unix_sock ? im.ctl.open(cfg_) : im.ctl.open_unlistened(); err < 0) {
     log(kLogErr, "can't open unix socket!");
+    // Ours: a path we refuse to replace says why (control_socket.h).
+    if (err == -EEXIST)
+      log(kLogErr, "the UNIX Path exists and is not a socket (not replaced)");
+    else if (err == -EADDRINUSE)
+      log(kLogErr, "another process is listening on the UNIX Path");
     return fail();
   }
   im.loop.watch<&DaemonImpl::on_control>(im.ctl.fd(), &im);

@@ -8,7 +8,7 @@
 #
 # Usage: tests/integration/cli_errors.sh [OUR_BINARY]   (root; default ./conntrack)
 set -u
-OURS=${1:-${OURS:-./conntrack}}
+OURS=${1:-${OURS:-${CONNTRACK:-./conntrack}}}
 REF=${REF:-/usr/sbin/conntrack}
 OURS=$(readlink -f "$OURS")
 NS=ctcli$$

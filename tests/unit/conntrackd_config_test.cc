@@ -94,6 +94,17 @@ TEST(ConntrackdConfig, GeneralEveryKeyword) {
             "ignoring. The nice value can be set externally with nice(1) and renice(1).|");
 }
 
+// UNIX { Group gid } is ours (control_socket.h); without it no group.
+TEST(ConntrackdConfig, UnixGroup) {
+  Parsed p = parse("General { UNIX { Path /tmp/s.ctl Group 4242 } }\n");
+  ASSERT_TRUE(p.ok) << p.diag->error.message;
+  EXPECT_EQ(p.cfg->unix_group, 4242u);
+  Parsed q = parse("General { UNIX { Path /tmp/s.ctl } }\n");
+  ASSERT_TRUE(q.ok);
+  EXPECT_EQ(q.cfg->unix_group, static_cast<gid_t>(-1));
+  EXPECT_FALSE(parse("General { UNIX { Path /tmp/s.ctl Group x } }\n").ok);
+}
+
 TEST(ConntrackdConfig, AliasesAndBooleans) {
   Parsed p = parse(
       "General { SocketBufferSize 1 SocketBufferSizeMaxGrown 2 SocketBufferSizeMaxGrowth 3 "

@@ -7,8 +7,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <grp.h>
+#include <errno.h>
 
 #include <cstring>
 #include <string>
@@ -17,6 +21,7 @@
 #include "conntrackd/control/client_args.h"
 #include "conntrackd/control/control_proto.h"
 #include "conntrackd/control/control_server.h"
+#include "conntrackd/control/control_socket.h"
 #include "conntrackd/control/dump_format.h"
 #include "conntrackd/control/stats_format.h"
 
@@ -684,6 +689,120 @@ TEST(ConntrackdServer, ShortReadsFloodAndTimeout) {
   for (int fd : flood) close(fd);
   c = connect_to(path);
   code = 30;
+  ASSERT_EQ(write(c, &code, 4), 4);
+  pump(srv, d, 3);
+  EXPECT_EQ(read_all(c).substr(0, 15), "daemon uptime: ");
+  close(c);
+  srv.close();
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
+// The socket file: mode, group, and what an existing path may be.
+TEST(ConntrackdServer, SocketFileLockdown) {
+  char dir[] = "/tmp/ctdlockXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/s", target = std::string(dir) + "/t";
+  struct stat st;
+  int fd = ctd::bind_control_socket(path.c_str(), ctd::kNoControlGroup, 10);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Someone listens there: not replaced.
+  EXPECT_EQ(ctd::bind_control_socket(path.c_str(), ctd::kNoControlGroup, 10), -EADDRINUSE);
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  close(fd);
+  // A dead daemon's socket is replaced, here with a group: 0660 and chowned.
+  fd = ctd::bind_control_socket(path.c_str(), 4242, 10);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  EXPECT_EQ(st.st_gid, 4242u);
+  close(fd);
+  unlink(path.c_str());
+  // A regular file and a symlink are left alone, and so is the link's target.
+  int f = open(target.c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(f, 0);
+  close(f);
+  ASSERT_EQ(symlink(target.c_str(), path.c_str()), 0);
+  EXPECT_EQ(ctd::bind_control_socket(path.c_str(), ctd::kNoControlGroup, 10), -EEXIST);
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  ASSERT_EQ(stat(target.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(ctd::bind_control_socket(target.c_str(), ctd::kNoControlGroup, 10), -EEXIST);
+  ASSERT_EQ(stat(target.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  // A dangling symlink (to where a socket would be made) is not followed.
+  unlink(target.c_str());
+  EXPECT_EQ(ctd::bind_control_socket(path.c_str(), ctd::kNoControlGroup, 10), -EEXIST);
+  EXPECT_NE(lstat(target.c_str(), &st), 0);
+  unlink(path.c_str());
+  EXPECT_EQ(ctd::bind_control_socket("", ctd::kNoControlGroup, 10), -EINVAL);
+  rmdir(dir);
+}
+
+// A child as another user connects to a world-writable socket: refused
+// by SO_PEERCRED unless it is in the configured group.  Root only.
+TEST(ConntrackdServer, PeerCredentialsChecked) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
+  static FakeDaemon d;
+  char dir[] = "/tmp/ctdcredXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  chmod(dir, 0755);
+  std::string path = std::string(dir) + "/s";
+  ctd::ControlServer srv;
+  ASSERT_EQ(srv.open_fd(listen_at(path)), 0);
+  chmod(path.c_str(), 0666);
+  // Returns what the child read back: 'R' a reply, 'E' EOF with nothing.
+  auto as_nobody = [&](gid_t gid) {
+    int pfd[2];
+    EXPECT_EQ(pipe(pfd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(pfd[0]);
+      if (setgroups(0, nullptr) < 0 || setgid(gid) < 0 || setuid(65534) < 0) _exit(2);
+      int c = socket(AF_UNIX, SOCK_STREAM, 0);
+      sockaddr_un sa{};
+      sa.sun_family = AF_UNIX;
+      std::strncpy(sa.sun_path, path.c_str(), sizeof(sa.sun_path) - 1);
+      if (connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0) _exit(3);
+      int code = 30;
+      // The server may already have closed a refused connection.
+      bool sent = send(c, &code, 4, MSG_NOSIGNAL) == 4;
+      pollfd p{c, POLLIN, 0};
+      char b[64];
+      char r = sent && poll(&p, 1, 5000) > 0 && read(c, b, sizeof(b)) > 0 ? 'R' : 'E';
+      if (write(pfd[1], &r, 1) != 1) _exit(5);
+      _exit(0);
+    }
+    close(pfd[1]);
+    char r = '?';
+    for (int i = 0; i < 200; i++) {
+      pump(srv, d, 1);
+      pollfd p{pfd[0], POLLIN, 0};
+      if (poll(&p, 1, 10) > 0) {
+        if (read(pfd[0], &r, 1) != 1) r = '!';
+        break;
+      }
+    }
+    close(pfd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+    return r;
+  };
+  EXPECT_EQ(as_nobody(65534), 'E');
+  EXPECT_EQ(srv.refused(), 1u);
+  EXPECT_EQ(srv.pending(), 0u);
+  srv.set_group(4243);
+  EXPECT_EQ(as_nobody(65534), 'E');
+  EXPECT_EQ(as_nobody(4243), 'R');
+  EXPECT_EQ(srv.refused(), 2u);
+  // Root (this process) is always let in.
+  int c = connect_to(path);
+  int code = 30;
   ASSERT_EQ(write(c, &code, 4), 4);
   pump(srv, d, 3);
   EXPECT_EQ(read_all(c).substr(0, 15), "daemon uptime: ");

@@ -13,6 +13,7 @@
 // that interfaces exist, that addresses are usable, that a Helper can be
 // registered with the kernel.  Those belong to the daemon's init.
 #pragma once
+#include <sys/types.h>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -136,6 +137,8 @@ struct Config {
   int syslog_facility = kSyslogOff;
   char lockfile[kFilenameMax + 1] = {};  // default /var/lock/conntrackd.lock
   char unix_path[kUnixPathMax] = {};
+  // UNIX { Group gid } (ours): that group may use the socket too (0660).
+  gid_t unix_group = static_cast<gid_t>(-1);
   uint32_t netlink_buffer_size = 0;
   uint32_t netlink_buffer_size_max_grown = 0;
   int32_t netlink_overrun_resync = 0;    // default 30; -1 = off

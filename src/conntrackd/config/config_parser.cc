@@ -15,7 +15,8 @@ namespace {
 
 void copy_trunc(char* dst, size_t cap, std::string_view s) {
   size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
-  std::memcpy(dst, s.data(), n);
+  // An empty view may have a null data(): memcpy must not see it (UBSan).
+  if (n > 0) std::memcpy(dst, s.data(), n);
   dst[n] = '\0';
 }
 
@@ -174,6 +175,11 @@ bool ConfigParser::parse_unix() {
       uint32_t ignored;
       if (!take_number(INT32_MAX, &ignored)) return false;
       warn("deprecated unix backlog configuration, ignoring.");
+    } else if (is_kw(Kw::kGroup)) {
+      advance();
+      uint32_t gid;
+      if (!take_number(INT32_MAX, &gid)) return false;
+      cfg_->unix_group = static_cast<gid_t>(gid);
     } else {
       return syntax_error();
     }

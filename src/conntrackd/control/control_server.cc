@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "conntrackd/control/control_proto.h"
+#include "conntrackd/control/control_socket.h"
 #include "conntrackd/control/dump_format.h"
 #include "conntrackd/control/exp_dump_format.h"
 
@@ -90,27 +91,10 @@ int ControlServer::open_unlistened() {
 
 int ControlServer::open(const Config& cfg) {
   close();
-  size_t len = strnlen(cfg.unix_path, sizeof(cfg.unix_path));
-  sockaddr_un sa{};
-  if (len == 0) return -EINVAL;
-  if (len >= sizeof(sa.sun_path)) return -ENAMETOOLONG;
-  sa.sun_family = AF_UNIX;
-  std::memcpy(sa.sun_path, cfg.unix_path, len);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  unlink(cfg.unix_path);
-  // Upstream runs under umask(0177): the socket file is srw------- .
-  mode_t old = umask(0177);
-  int rc = bind(fd, reinterpret_cast<sockaddr*>(&sa),
-                static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
-  umask(old);
-  if (rc < 0 || listen(fd, kBacklog) < 0) {
-    int err = errno;
-    ::close(fd);
-    unlink(cfg.unix_path);
-    return -err;
-  }
-  std::memcpy(path_, cfg.unix_path, len + 1);
+  int fd = bind_control_socket(cfg.unix_path, cfg.unix_group, kBacklog);
+  if (fd < 0) return fd;
+  std::memcpy(path_, cfg.unix_path, strnlen(cfg.unix_path, sizeof(path_) - 1) + 1);
+  group_ = cfg.unix_group;
   listen_fd_ = fd;
   int err = setup_set();
   if (err < 0) close();
@@ -188,6 +172,10 @@ void ControlServer::accept_some(ControlHandler& h) {
     }
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or an error the next wakeup retries
+    if (!peer_allowed(fd, group_)) {
+      refuse_peer(h, fd);
+      continue;
+    }
     if (slot == kMaxPending) {
       h.count_read_failed();
       int old = pend_[oldest].fd;
@@ -210,6 +198,20 @@ void ControlServer::accept_some(ControlHandler& h) {
     rearm_timer();
     read_pending(h, slot);
   }
+}
+
+// Logged on the 1st, 2nd, 4th, 8th... refusal so a local flood cannot
+// fill the log.
+void ControlServer::refuse_peer(ControlHandler& h, int fd) {
+  ::close(fd);
+  refused_++;
+  if ((refused_ & (refused_ - 1)) != 0) return;
+  base::LineBuf<128> m;
+  m.put("control socket: connection from an unauthorised user refused (");
+  m.put_u64(refused_);
+  m.put(" so far)");
+  m.put('\0');
+  h.log(kLogWarning, m.view().data());
 }
 
 void ControlServer::drop_pending(unsigned slot) {

@@ -1,10 +1,13 @@
 // The daemon's side of the control socket (control_proto.h).
 //
-// Socket: a UNIX stream socket bound at Config::unix_path, created with
-// mode 0600 (upstream sets umask(0177) before binding, so only the owner,
-// root, can connect; we apply the same umask around bind() only), any
-// stale file at the path unlinked first, as upstream.  Backlog 100, as
-// upstream.
+// Socket: a UNIX stream socket bound at Config::unix_path by
+// bind_control_socket() (control_socket.h: mode 0600 or 0660 with a
+// configured group, a stale socket replaced only when nobody listens,
+// never a symlink or other file).  Backlog 100, as upstream.  Every
+// accepted connection's SO_PEERCRED is checked (peer_allowed()) before
+// it takes a slot; refused ones are closed at once, counted (refused())
+// and logged sparsely.  A request is exactly 4 bytes: nothing past them
+// is ever read, so its size is bounded by construction.
 //
 // Never blocking the event loop for long:
 //  * fd() is an epoll set holding the listener, every accepted connection
@@ -134,6 +137,9 @@ class ControlServer {
   };
 
   unsigned pending() const { return npending_; }
+  uint64_t refused() const { return refused_; }
+  // Peers of open_fd() sockets are checked against this group too (tests).
+  void set_group(gid_t g) { group_ = g; }
   unsigned children() const { return nkids_; }
 
   // Forks a worker child that is reaped and listed by -s process like a
@@ -163,6 +169,7 @@ class ControlServer {
   void accept_some(ControlHandler& h);
   void read_pending(ControlHandler& h, unsigned slot);
   void drop_pending(unsigned slot);
+  void refuse_peer(ControlHandler& h, int fd);
   void expire(ControlHandler& h);
   void rearm_timer();
   void reap(ControlHandler& h, unsigned slot, bool blocking);
@@ -183,6 +190,8 @@ class ControlServer {
   unsigned npending_ = 0;
   Child kids_[kMaxDumpChildren];
   unsigned nkids_ = 0;
+  gid_t group_ = static_cast<gid_t>(-1);
+  uint64_t refused_ = 0;
 };
 
 }  // namespace ctd

@@ -285,6 +285,7 @@ bool render_json(OutBuf& out, int code, const StatsView& v) {
         }
         j.obj("rsqueue");
         j.num("length", v.sync.rsqueue_len);
+        j.num("stale_resent", v.sync.rsqueue_stale_resent);
         j.close('}');
         break;
       case kReqStatsQueue:

@@ -97,6 +97,7 @@ struct SyncStats {
   QueueInfo queues[kMaxStatsQueues];
   unsigned nqueues = 0;           // in upstream's display order
   uint32_t rsqueue_len = 0;
+  uint64_t rsqueue_stale_resent = 0;  // FT-FW: resent after a lost ACK/NACK
 };
 
 // Everything one statistics request may show.

@@ -65,7 +65,10 @@ class Ftfw final : public SyncModeOps {
     e_.for_each_live([this](uint32_t ref) { to_tx(ref); });
   }
 
-  void fill_stats(SyncStats* s) const override { s->rsqueue_len = e_.rsq().size(); }
+  void fill_stats(SyncStats* s) const override {
+    s->rsqueue_len = e_.rsq().size();
+    s->rsqueue_stale_resent = stale_resent_;
+  }
   uint32_t rsqueue_len() const override { return e_.rsq().size(); }
 
   void put_rsqueue(base::OutBuf& out) override {
@@ -106,15 +109,15 @@ class Ftfw final : public SyncModeOps {
     return f;
   }
 
-  // A full resend queue drops its oldest node to make room.
+  // An object waiting for its ACK lives in its cache record, so a full
+  // resend queue costs no memory and never evicts one: upstream drops the
+  // oldest, and that flow is then missing on the peer until it changes
+  // again.  The limit is still counted ("not enough space" in -s queue),
+  // and control nodes, which the fixed pool bounds, follow the same rule.
   void rs_push(uint32_t ref) {
     SyncQueue& rs = e_.rsq();
-    if (rs.full()) {
-      rs.count_no_space();
-      const uint32_t old = rs.front();
-      if (old != kNilRef) e_.dequeue(old, true);
-    }
-    rs.push_back(ref);
+    if (rs.full()) rs.count_no_space();
+    rs.force_push_back(ref);
   }
 
   void send_ctl_node(uint32_t r) {
@@ -134,19 +137,22 @@ class Ftfw final : public SyncModeOps {
   }
 
   // Walks the resend queue over [from, to]: acknowledged nodes leave it,
-  // NACKed ones go back to the transmit queue.
+  // NACKed ones go back to the transmit queue.  The queue is in sequence
+  // order and the receiver acknowledges every window in turn, so what is
+  // still here before `from` lost its ACK or its NACK on the way: it goes
+  // out again (a duplicate state is harmless, a lost NACK is not), and a
+  // stale control message is dropped, since the peer's next ACK covers it.
+  // Every node is passed over at most once, however many are lost.
   void rs_walk(uint32_t from, uint32_t to, bool ack) {
     SyncQueue& rs = e_.rsq();
     uint32_t r = rs.front();
     while (r != kNilRef) {
       const uint32_t next = rs.next(r);
       const uint32_t seq = e_.nodes().links(r).seq;
-      if (seq_before(seq, from)) {
-        r = next;
-        continue;
-      }
       if (seq_after(seq, to)) break;
-      if (ack) {
+      if (seq_before(seq, from)) {
+        rs_stale(r);
+      } else if (ack) {
         if (!is_ctl_ref(r) && !is_exp_ref(r)) e_.compact().acked(r);
         e_.dequeue(r, true);
       } else {
@@ -155,6 +161,16 @@ class Ftfw final : public SyncModeOps {
       }
       r = next;
     }
+  }
+
+  void rs_stale(uint32_t r) {
+    if (is_ctl_ref(r)) {
+      e_.dequeue(r, true);
+      return;
+    }
+    e_.rsq().remove(r);
+    e_.txq().push_back(r);
+    stale_resent_++;
   }
 
   void rs_empty() {
@@ -202,6 +218,7 @@ class Ftfw final : public SyncModeOps {
   static constexpr uint32_t kHelloJump = 1u << 20;
 
   SyncEngine& e_;
+  uint64_t stale_resent_ = 0;
   bool hello_range_ = false;
   uint32_t hello_first_ = 0, hello_last_ = 0;
   int64_t window_;

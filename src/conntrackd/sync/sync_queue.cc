@@ -38,6 +38,11 @@ bool SyncQueue::push_back(uint32_t ref) {
     no_space_++;
     return false;
   }
+  force_push_back(ref);
+  return true;
+}
+
+void SyncQueue::force_push_back(uint32_t ref) {
   QLinks& l = n_.links(ref);
   l.next = kNilRef;
   l.prev = tail_;
@@ -46,7 +51,6 @@ bool SyncQueue::push_back(uint32_t ref) {
   tail_ = ref;
   len_++;
   n_.set_where(ref, id_);
-  return true;
 }
 
 void SyncQueue::remove(uint32_t ref) {

@@ -90,6 +90,9 @@ class SyncQueue {
   SyncQueue(SyncNodes& nodes, SyncQ id, uint32_t max) : n_(nodes), id_(id), max_(max) {}
   // False (counted as "not enough space") when full.
   bool push_back(uint32_t ref);
+  // Appends even past max() (the caller counts that): for nodes whose
+  // memory is bounded elsewhere.
+  void force_push_back(uint32_t ref);
   void remove(uint32_t ref);
   uint32_t pop_front();  // kNilRef when empty
   uint32_t front() const { return head_; }
