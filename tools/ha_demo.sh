@@ -167,7 +167,7 @@ run_bed() {
     --long "$long" --duration "$duration" --status "$dir/status" --events "$dir/events" &
   local client=$!; pids+=("$client")
   t_end=$((SECONDS + ${duration%.*}))
-  next=$(awk -v s="$SECONDS" -v i="$interval" 'BEGIN { print s + (i < 3 ? i : 3) }')
+  next=$(awk -v s="$SECONDS" -v i="$interval" 'BEGIN { printf "%.3f", s + (i < 3 ? i : 3) }')
   local restore_at=-1 failed=0
   while kill -0 "$client" 2>/dev/null; do
     if (( SECONDS < t_end - 4 && (sync || fails == 0) )) && awk -v s="$SECONDS" -v n="$next" 'BEGIN { exit !(s >= n) }'; then
@@ -181,9 +181,11 @@ run_bed() {
           hook "$other" primary "$(ready_cmd "$other")"
         fi
         fails=$((fails + 1)); failed=$cur
-        restore_at=$(awk -v s="$EPOCHREALTIME" -v d="$down" 'BEGIN { print s + d }')
+        # printf, not print: awk prints numbers with %.6g, which turns an
+        # epoch time into 1.79664e+09 and moves the restore up to an hour.
+        restore_at=$(awk -v s="$EPOCHREALTIME" -v d="$down" 'BEGIN { printf "%.6f", s + d }')
       fi
-      next=$(awk -v s="$SECONDS" -v i="$interval" 'BEGIN { print s + i }')
+      next=$(awk -v s="$SECONDS" -v i="$interval" 'BEGIN { printf "%.3f", s + i }')
     fi
     if (( failed )) && awk -v s="$EPOCHREALTIME" -v r="$restore_at" 'BEGIN { exit !(s >= r) }'; then
       ip -n "$(ha_fw_ns $failed)" link set lan up; ip -n "$(ha_fw_ns $failed)" link set wan up
