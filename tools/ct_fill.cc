@@ -25,6 +25,13 @@
 // the J senders sleeps before a batch that would run ahead of R/J per
 // second); 0, the default, means as fast as possible.  Use a smaller -b
 // for smoother pacing (a batch is sent at once).
+//
+// -m MARK changes the entries START..START+N-1 instead of creating them:
+// a CT_NEW without NLM_F_CREATE on an existing tuple sets its mark (and
+// timeout), which the kernel reports as an update event; `conntrack -U`
+// cannot stand in, its status change is refused here (EOPNOTSUPP).
+// -d destroys them (CT_DELETE by original tuple).  Both keep the pacing,
+// so a benchmark sees one event per entry rather than a netlink overrun.
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -58,6 +65,8 @@ struct Options {
   unsigned jobs = 1;
   uint64_t rate = 0;  // entries per second in total, 0 = unlimited
   bool quiet = false;
+  enum class Op : uint8_t { kCreate, kMark, kDelete } op = Op::kCreate;
+  uint32_t mark = 0;
 };
 
 struct Counts {
@@ -123,7 +132,7 @@ void make_entry(ct::Flow& f, uint64_t i) {
   }
 }
 
-void init_template(ct::Flow& f, uint32_t timeout) {
+void init_template(ct::Flow& f, uint32_t timeout, const Options& o) {
   f.clear();
   static constexpr F kFields[] = {
       F::kOrigL3, F::kOrigSrc, F::kOrigDst, F::kOrigL4, F::kOrigPortSrc, F::kOrigPortDst,
@@ -136,6 +145,32 @@ void init_template(ct::Flow& f, uint32_t timeout) {
   // BE_LIBERAL in both directions.
   f.tcp_flags[0] = f.tcp_flags[1] = uapi::kTcpFlagSackPerm | uapi::kTcpFlagBeLiberal;
   f.tcp_mask[0] = f.tcp_mask[1] = uapi::kTcpFlagSackPerm | uapi::kTcpFlagBeLiberal;
+  if (o.op == Options::Op::kMark) {
+    f.set.set(F::kMark);
+    f.mark = o.mark;
+  }
+}
+
+// The protocol state goes with a create only: an update changes the mark
+// and timeout alone, a delete needs the tuple alone.
+void strip_for_op(ct::Flow& f, const Options& o) {
+  if (o.op == Options::Op::kCreate) return;
+  f.set.clear(F::kTcpState);
+  f.set.clear(F::kTcpFlagsOrig);
+  f.set.clear(F::kTcpFlagsRepl);
+  if (o.op == Options::Op::kDelete) f.set.clear(F::kTimeout);
+}
+
+bool build_op(nl::MsgBuilder& b, const ct::Flow& f, const Options& o, uint32_t seq) {
+  switch (o.op) {
+    case Options::Op::kCreate:
+      return ct::build_ct_new(b, f, uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
+    case Options::Op::kMark:
+      return ct::build_ct_new(b, f, 0, seq);
+    case Options::Op::kDelete:
+      return ct::build_ct_delete(b, f, 0, seq);
+  }
+  return false;
 }
 
 // Reads every queued reply without blocking.  Returns true when the ack of
@@ -202,12 +237,11 @@ int run_slice(const Options& o, unsigned job, Counts& c) {
     return 1;
   }
   ct::Flow f;
-  init_template(f, o.timeout);
+  init_template(f, o.timeout, o);
   nl::MsgBuilder b(buf, o.batch_bytes);
 
   uint64_t i = o.start + job;
   const uint64_t end = o.start + o.n;
-  const uint16_t flags = uapi::kNlmFCreate | uapi::kNlmFExcl;
   const double job_rate = o.rate ? static_cast<double>(o.rate) / o.jobs : 0.0;
   const double t_start = now_s();
   while (i < end) {
@@ -228,9 +262,10 @@ int run_slice(const Options& o, unsigned job, Counts& c) {
     uint64_t in_batch = 0;
     while (i < end && b.room() >= kMaxMsg) {
       make_entry(f, i);
+      strip_for_op(f, o);
       last_off = b.size();
       seq = s.next_seq();
-      if (!ct::build_ct_new(b, f, flags, seq)) {
+      if (!build_op(b, f, o, seq)) {
         std::fprintf(stderr, "ct_fill: message does not fit (bug)\n");
         return 1;
       }
@@ -267,9 +302,11 @@ bool parse_u64(const char* s, uint64_t& v) {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: ct_fill [-n N] [-s START] [-t TIMEOUT] [-b BATCH_BYTES] [-j JOBS] [-r RATE] [-q]\n"
+               "usage: ct_fill [-n N] [-s START] [-t TIMEOUT] [-b BATCH_BYTES] [-j JOBS] [-r RATE]\n"
+               "               [-m MARK | -d] [-q]\n"
                "  creates N conntrack entries (indices START..START+N-1) in the current\n"
-               "  network namespace, at about RATE entries/s if given;\n"
+               "  network namespace, at about RATE entries/s if given; with -m sets\n"
+               "  their mark (and timeout) instead, with -d deletes them;\n"
                "  defaults -n 100000 -s 0 -t 3600 -b 131072 -j 1 -r 0 (unlimited)\n");
 }
 
@@ -282,6 +319,10 @@ int main(int argc, char** argv) {
     uint64_t v = 0;
     if (std::strcmp(k, "-q") == 0) {
       o.quiet = true;
+      continue;
+    }
+    if (std::strcmp(k, "-d") == 0) {
+      o.op = Options::Op::kDelete;
       continue;
     }
     if (std::strcmp(k, "-h") == 0 || std::strcmp(k, "--help") == 0) {
@@ -299,6 +340,10 @@ int main(int argc, char** argv) {
     else if (std::strcmp(k, "-b") == 0) o.batch_bytes = v;
     else if (std::strcmp(k, "-j") == 0) o.jobs = static_cast<unsigned>(v);
     else if (std::strcmp(k, "-r") == 0) o.rate = v;
+    else if (std::strcmp(k, "-m") == 0) {
+      o.op = Options::Op::kMark;
+      o.mark = static_cast<uint32_t>(v);
+    }
     else {
       usage();
       return 2;

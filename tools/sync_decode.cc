@@ -1,5 +1,8 @@
-// sync_decode: prints conntrackd sync packets (protocol v1), one line per
-// message, with every attribute decoded or the reason it would be dropped.
+// sync_decode: prints conntrackd sync packets, one line per message, with
+// every attribute decoded or the reason it would be dropped.  Both
+// encodings: v1 (upstream's) and the compact one (v2, sync/compact_wire.h),
+// whose DATA packets print one indented line per record, the record's
+// fields shown as the v1 attributes they stand for.
 //
 //   sync_decode < hexdump        one datagram per line, hex digits (spaces ok)
 //   sync_decode -r file.pcap     UDP payloads to/from PORT (default 3780) of a
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "sync/codec.h"
+#include "sync/compact_codec.h"
 
 using namespace ctsync;
 
@@ -54,10 +58,98 @@ void print_attr(bool exp, uint16_t id, const uint8_t* p, size_t n) {
   }
 }
 
-void print_message(const MsgView& m) {
-  printf("seq=%u %s", m.seq, msg_type_name(m.type));
+// The attributes of v1 message `msg` as they are on the wire, in order.
+void print_attrs(bool exp, std::span<const uint8_t> msg) {
+  size_t off = kHdrLen;
+  while (off + kAttrHdrLen <= msg.size()) {
+    const uint16_t len = get16(&msg[off]);
+    if (len < kAttrHdrLen || off + len > msg.size()) break;
+    print_attr(exp, get16(&msg[off + 2]), &msg[off + kAttrHdrLen], len - kAttrHdrLen);
+    off += (len + 3u) & ~3u;
+  }
+}
+
+void print_flags(uint8_t flags) {
   for (unsigned bit = 1; bit < 256; bit <<= 1)
-    if (m.flags & bit) printf("|%s", msg_flag_name(static_cast<uint8_t>(bit)));
+    if (flags & bit) printf("|%s", msg_flag_name(static_cast<uint8_t>(bit)));
+}
+
+// A record with a body is shown through the v1 message it stands for,
+// which the daemon decodes with the v1 decoder: a full record that would
+// not decode is marked DROP, as a v1 message is.
+void print_record(const RecordView& r) {
+  printf("  %s id=%u:%u", record_kind_name(r.kind), r.ref, r.serial);
+  if (!record_has_body(r.kind)) {
+    printf("\n");
+    return;
+  }
+  static uint8_t v1[1 << 16];
+  const size_t n = record_to_v1(r, v1);
+  if (n == 0) {
+    printf(" DROP(%s)\n", drop_reason_name(DropReason::kAttrOverrun));
+    return;
+  }
+  print_attrs(false, std::span<const uint8_t>(v1, n));
+  if (record_is_full(r.kind)) {
+    MsgView m;
+    size_t off = 0;
+    ct::Flow f;
+    DecodeScratch scratch;
+    if (next_message(std::span<const uint8_t>(v1, n), &off, &m, false) == WalkResult::kOk) {
+      const DropReason why = decode_ct(m, &f, &scratch);
+      if (why != DropReason::kNone) printf(" DROP(%s)", drop_reason_name(why));
+    }
+  }
+  printf("\n");
+}
+
+void print_v2(const MsgView& m) {
+  printf("v2 seq=%u %s", m.seq, v2_type_name(m.type));
+  if (m.type == kV2Offer) {
+    if (m.flags & kOfferAsk) printf("|ASK");
+  } else {
+    print_flags(m.flags);
+  }
+  printf(" len=%u", m.len);
+  if (m.type == kV2Data) {
+    RecordReader rd(m);
+    printf(" node=%08x\n", rd.node());
+    RecordView r;
+    DropReason why;
+    unsigned k = 0;
+    while (k < 4096 && rd.next(&r, &why)) {
+      print_record(r);
+      k++;
+    }
+    if (why != DropReason::kNone) printf("  DROP(%s)\n", drop_reason_name(why));
+    return;
+  }
+  uint32_t node = 0, caps = 0;
+  if (m.type == kV2Offer && decode_offer(m, &node, &caps)) {
+    printf(" node=%08x caps=%s\n", node, caps & kCapReceive ? "RECEIVE" : "0");
+    return;
+  }
+  if (m.type == kV2Need) {
+    unsigned ids = 0;
+    const bool ok = walk_need(m, &node, [&](uint32_t ref, uint32_t serial) {
+      if (ids++ == 0) printf(" node=%08x ids", node);
+      printf(" %u:%u", ref, serial);
+    });
+    if (ok && ids) {
+      printf("\n");
+      return;
+    }
+  }
+  printf(" DROP(%s)\n", drop_reason_name(m.type > kV2TypeMax ? DropReason::kBadType : DropReason::kTruncated));
+}
+
+void print_message(const MsgView& m) {
+  if (m.version == kVersion2) {
+    print_v2(m);
+    return;
+  }
+  printf("seq=%u %s", m.seq, msg_type_name(m.type));
+  print_flags(m.flags);
   printf(" len=%u", m.len);
   if (is_ack(m) || is_nack(m) || is_resync(m)) printf(" from=%u to=%u", m.from, m.to);
   if (m.type <= kMsgDataMax) {
@@ -66,14 +158,7 @@ void print_message(const MsgView& m) {
     ct::Expect e;
     DecodeScratch s;
     const DropReason r = exp ? decode_exp(m, &e, &s) : decode_ct(m, &f, &s);
-    // Attributes as they are on the wire, in their order.
-    size_t off = kHdrLen;
-    while (off + kAttrHdrLen <= m.len) {
-      const uint16_t len = get16(&m.bytes[off]);
-      if (len < kAttrHdrLen || off + len > m.len) break;
-      print_attr(exp, get16(&m.bytes[off + 2]), &m.bytes[off + kAttrHdrLen], len - kAttrHdrLen);
-      off += (len + 3u) & ~3u;
-    }
+    print_attrs(exp, m.bytes);
     if (r != DropReason::kNone) printf(" DROP(%s)", drop_reason_name(r));
   } else if (m.type != kMsgCtl) {
     printf(" DROP(%s)", drop_reason_name(DropReason::kBadType));
@@ -86,7 +171,7 @@ void decode_datagram(const uint8_t* d, size_t n) {
   size_t off = 0;
   MsgView m;
   for (int steps = 0; off < n && steps < 4096; steps++) {
-    const WalkResult r = next_message(data, &off, &m, false);
+    const WalkResult r = next_message(data, &off, &m, false, true);
     if (r == WalkResult::kOk) print_message(m);
     else printf("DROP(%s)\n", drop_reason_name(m.reason));
     if (r == WalkResult::kStop || r == WalkResult::kIncomplete) break;

@@ -50,9 +50,11 @@ enum class WalkResult : uint8_t {
 // upstream's receive loop checks, in its order: fewer than 8 bytes left
 // (truncated), len 0 or beyond the data (bad size), a control range
 // message shorter than 16 bytes, any other below 8 (bad size), then a
-// version other than 1 (bad version: skipped).  `stream`: the data is a
-// TCP stream, where a short tail is a partial message, not an error.
-WalkResult next_message(std::span<const uint8_t> data, size_t* off, MsgView* m, bool stream);
+// version other than 1 (bad version: skipped; `accept_v2`: version 2,
+// the compact encoding, passes too).  `stream`: the data is a TCP stream,
+// where a short tail is a partial message, not an error.
+WalkResult next_message(std::span<const uint8_t> data, size_t* off, MsgView* m, bool stream,
+                        bool accept_v2 = false);
 
 // Classification (upstream's IS_DATA, IS_ACK, ...).
 inline bool is_data(const MsgView& m) {
@@ -71,6 +73,9 @@ struct DecodeScratch {
 // kNone, or why the message was rejected (then *out is garbage).
 DropReason decode_ct(const MsgView& m, ct::Flow* out, DecodeScratch* s);
 DropReason decode_exp(const MsgView& m, ct::Expect* out, DecodeScratch* s);
+// The attributes of m written over *f (nothing cleared, no attribute
+// required): the compact encoding's UPD applied to a known flow.
+DropReason decode_ct_overlay(const MsgView& m, ct::Flow* f, DecodeScratch* s);
 
 // libnetfilter_conntrack's NFCT_SOPT_SETUP_REPLY: the reply tuple from the
 // original one and the NAT mapping (F::kSnatIp etc.), for kernel creates.

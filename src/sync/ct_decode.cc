@@ -141,4 +141,9 @@ DropReason decode_ct(const MsgView& m, ct::Flow* out, DecodeScratch* s) {
   return DropReason::kNone;
 }
 
+DropReason decode_ct_overlay(const MsgView& m, ct::Flow* f, DecodeScratch* s) {
+  return walk_attrs(m, kCtAttrRules, kNtaMax,
+                    [&](uint16_t id, const uint8_t* p, size_t n) { apply(f, id, p, n, s); });
+}
+
 }  // namespace ctsync

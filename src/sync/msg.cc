@@ -48,7 +48,8 @@ void msg_or_flags(std::span<uint8_t> msg, uint8_t flags) {
   if (msg.size() >= kHdrLen) msg[1] |= flags;
 }
 
-WalkResult next_message(std::span<const uint8_t> data, size_t* off, MsgView* m, bool stream) {
+WalkResult next_message(std::span<const uint8_t> data, size_t* off, MsgView* m, bool stream,
+                        bool accept_v2) {
   *m = MsgView{};
   const size_t at = *off;
   const size_t remain = at < data.size() ? data.size() - at : 0;
@@ -82,7 +83,7 @@ WalkResult next_message(std::span<const uint8_t> data, size_t* off, MsgView* m, 
   }
   m->bytes = data.subspan(at, len);
   *off = at + len;
-  if (m->version != kVersion) {
+  if (m->version != kVersion && !(accept_v2 && m->version == 2)) {
     m->reason = DropReason::kBadVersion;
     return WalkResult::kSkip;
   }

@@ -2,7 +2,7 @@
 # FT-FW over UDP on a lossy link, ours -> ours.  Before either daemon starts,
 # B's namespace drops 20 % of the incoming sync datagrams (nftables numgen in
 # an input chain).  About 230 flows are created in A, some updated, some
-# deleted, and no resync is asked for: B's external cache must converge on
+# deleted, and no resync is asked for (in v1 and in the compact encoding): B's external cache must converge on
 # exactly A's internal cache (which must hold the kernel table's flows)
 # within 30 s, by NACK/resend alone.  Debian's pair is run the same way and
 # only reported (a `#` line).  Then the same with 20 % loss in both
@@ -34,6 +34,19 @@ table inet ftloss {
 EOF
 drops() { nsb nft list chain inet ftloss in 2>/dev/null | sed -nE 's/.*counter packets ([0-9]+).*/\1/p'; }
 
+# Every ours -> ours case runs in v1 and in the compact encoding
+# (Options { CompactEncoding on } on both sides).
+enc_select() { if [[ $ENC == compact ]]; then SYNC_OPTIONS="CompactEncoding on"; else SYNC_OPTIONS=; fi; }
+# In the compact runs A must really have sent v2 records.
+enc_check() {
+  [[ $ENC == compact ]] || return 0
+  local s
+  s=$(sync_client A "$SYNC_OURS" -s network)
+  if grep -q 'In use:[[:space:]]*yes' <<<"$s" && ! grep -qE 'Records sent:[[:space:]]+0$' <<<"$s"; then return 0; fi
+  fail "compact encoding not in use on A" "$s"
+  return 1
+}
+
 # The workload: 200 flows (ct_fill), updates, deletes, a few more creates.
 workload() {
   fault_fill 200 0 || return 1
@@ -64,20 +77,24 @@ run_case() {
   workload
 }
 
-# --- 1. 20 % loss, ours -> ours ---------------------------------------------
+# --- 1. 20 % loss, ours -> ours, in both encodings ---------------------------
+for ENC in v1 compact; do
+enc_select
 d0=$(drops)
 t0=$SECONDS
 if ! run_case loss "$SYNC_OURS" "$SYNC_OURS"; then
-  fail "loss 20%: ours->ours: start/workload"
+  fail "loss 20%: ours->ours ($ENC): start/workload"
 else
   n_int=$(fault_int A "$SYNC_OURS" | wc -l)
   if fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
-    pass "loss 20%: ours->ours: B's external cache equals A's table ($n_int flows, $(( $(drops) - d0 )) datagrams dropped, $((SECONDS - t0)) s)"
+    enc_check && pass "loss 20%: ours->ours ($ENC): B's external cache equals A's table ($n_int flows, $(( $(drops) - d0 )) datagrams dropped, $((SECONDS - t0)) s)"
   else
-    fail "loss 20%: ours->ours: no exact convergence in 30 s ($(( $(drops) - d0 )) dropped)" "$(cat "$SYNC_T/diff")"
+    fail "loss 20%: ours->ours ($ENC): no exact convergence in 30 s ($(( $(drops) - d0 )) dropped)" "$(cat "$SYNC_T/diff")"
   fi
 fi
 fault_stop A; fault_stop B
+done
+ENC=v1 enc_select
 
 # --- the same with Debian's pair, informational -----------------------------
 d0=$(drops)
@@ -103,27 +120,31 @@ table inet ftloss {
   }
 }
 EOF
-# both_ways CASE TITLE: one ours->ours run under the loss rules in place.
+# both_ways CASE TITLE: one ours->ours run under the loss rules in place,
+# in the encoding $ENC.
 both_ways() {
   d0=$(drops)
   if ! run_case "$1" "$SYNC_OURS" "$SYNC_OURS"; then
-    fail "$2: ours->ours: start/workload"
+    fail "$2: ours->ours ($ENC): start/workload"
   elif fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
-    pass "$2: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
+    enc_check && pass "$2: ours->ours ($ENC): B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows, $(( $(drops) - d0 )) dropped at B)"
   else
-    fail "$2: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
+    fail "$2: ours->ours ($ENC): no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
   fi
   fault_stop A; fault_stop B
 }
-both_ways loss2 "loss 20% both ways"
-
-# The same with a resend queue far smaller than the workload: upstream
-# evicts its oldest unacknowledged message when it is full, and that flow
-# stays missing; ours keeps every unacknowledged flow (it lives in the
-# cache) and must still converge exactly.
-MODE_EXTRA="ResendQueueSize 16"
-both_ways loss3 "loss 20% both ways, ResendQueueSize 16"
-MODE_EXTRA=
+for ENC in v1 compact; do
+  enc_select
+  both_ways loss2 "loss 20% both ways"
+  # The same with a resend queue far smaller than the workload: upstream
+  # evicts its oldest unacknowledged message when it is full, and that flow
+  # stays missing; ours keeps every unacknowledged flow (it lives in the
+  # cache) and must still converge exactly.
+  MODE_EXTRA="ResendQueueSize 16"
+  both_ways loss3 "loss 20% both ways, ResendQueueSize 16"
+  MODE_EXTRA=
+done
+ENC=v1 enc_select
 nsa nft delete table inet ftloss
 
 # --- 2. duplication and reordering, ours -> ours, no loss --------------------
@@ -145,20 +166,24 @@ EOF
     desc="nft dup 25%"
   fi
 fi
+for ENC in v1 compact; do
+enc_select
 if [[ -z $desc ]]; then
   echo "# neither netem nor nftables dup available: duplication case skipped"
 elif ! run_case dup "$SYNC_OURS" "$SYNC_OURS"; then
-  fail "$desc: ours->ours: start/workload"
+  fail "$desc: ours->ours ($ENC): start/workload"
 else
   if fault_converge B "$SYNC_OURS" A "$SYNC_OURS" 30; then
     extra=
     [[ $desc == nft* ]] && extra=", $(nsa nft list chain ip ftdup out | sed -nE 's/.*counter packets ([0-9]+).*/\1/p') duplicated"
-    pass "$desc: ours->ours: B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows$extra)"
+    enc_check && pass "$desc: ours->ours ($ENC): B's external cache equals A's table ($(wc -l <"$SYNC_T/c.int") flows$extra)"
   else
-    fail "$desc: ours->ours: no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
+    fail "$desc: ours->ours ($ENC): no exact convergence in 30 s" "$(cat "$SYNC_T/diff")"
   fi
 fi
 fault_stop A; fault_stop B
+
+done
 
 echo "# sync_loss.sh: $PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]

@@ -52,8 +52,8 @@ ct::Flow make_flow(uint8_t family, uint32_t n, uint8_t l4 = uapi::kIpprotoTcp, u
 }
 
 TEST(FlowCache, DocumentedSizes) {
-  EXPECT_EQ(ctd::FlowCache::bytes_per_flow(AF_INET), 80u);
-  EXPECT_EQ(ctd::FlowCache::bytes_per_flow(AF_INET6), 128u);
+  EXPECT_EQ(ctd::FlowCache::bytes_per_flow(AF_INET), 96u);
+  EXPECT_EQ(ctd::FlowCache::bytes_per_flow(AF_INET6), 144u);
   EXPECT_EQ(ctd::FlowCache::bytes_per_ext(), 128u);
 }
 
@@ -208,7 +208,7 @@ TEST(FlowCache, ChurnAgainstReference) {
   ctd::CacheMem m = c.mem();
   EXPECT_EQ(m.flows_v4, v4);
   EXPECT_EQ(m.flows_v4 + m.flows_v6, seen);
-  EXPECT_EQ(m.used, v4 * 80 + (seen - v4) * 128);
+  EXPECT_EQ(m.used, v4 * 96 + (seen - v4) * 144);
   const size_t tables = 3 * ((kLimit + ctd::kSlabRecords - 1) / ctd::kSlabRecords) * sizeof(void*);
   const size_t peak_bound = size_t{kLimit} * 128 + 2 * ctd::kSlabRecords * 128;
   EXPECT_LE(m.reserved, peak_bound + 65536 * 4 + tables);
@@ -280,7 +280,7 @@ TEST(FlowCache, FillAccountingIsBytesPerFlowTimesN) {
   EXPECT_EQ(m.used, size_t{kN} * ctd::FlowCache::bytes_per_flow(AF_INET));
   const size_t slabs = (kN + ctd::kSlabRecords - 1) / ctd::kSlabRecords;
   const size_t tables = 3 * slabs * sizeof(void*);
-  EXPECT_EQ(m.reserved, slabs * ctd::kSlabRecords * 80 + 131072 * 4 + tables);
+  EXPECT_EQ(m.reserved, slabs * ctd::kSlabRecords * 96 + 131072 * 4 + tables);
   // Overhead beyond the flows themselves: under one slab plus 4 bytes per bucket.
   EXPECT_LT(m.reserved - m.used, ctd::kSlabRecords * 80 + 131072 * 4 + tables);
   for (uint32_t n = 0; n < kN; n++) ASSERT_NE(c.lookup(make_flow(uapi::kAfInet, n)), ctd::kNilRef);

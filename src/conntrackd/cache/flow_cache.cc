@@ -43,6 +43,7 @@ FlowCache::~FlowCache() {
   v6_.destroy();
   ext_.destroy();
   free(buckets_);
+  free(cid_buckets_);
 }
 
 bool FlowCache::init(uint32_t buckets, uint32_t limit) {
@@ -144,6 +145,10 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
   }
   h->obj = ObjState::kNew;
   h->created = h->lastupdate = now;
+  h->cid.state = kCidFull;
+  h->cid.next = kNilRef;
+  h->cid.serial = next_serial_++;
+  if (next_serial_ == 0) next_serial_ = 1;
   uint32_t b = bucket_of(*h, t.src.b, t.dst.b, alen);
   h->next = buckets_[b];
   buckets_[b] = ref;
@@ -152,9 +157,40 @@ CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
   return CacheErr::kOk;
 }
 
+namespace {
+
+// The compact encoding's dirty bits: which of the fields an UPD carries
+// differ, and kCidFull for any change of the rest (or any rare attribute:
+// comparing those is not worth it, they are rare).
+void note_changes(FlowHeader* h, const ct::Flow& f) {
+  uint16_t d = 0;
+  auto differs = [&](F fl, uint16_t bit, uint32_t stored, uint32_t v) {
+    return f.has(fl) && (!(h->has & bit) || stored != v);
+  };
+  if (differs(F::kStatus, kHasStatus, h->status, f.status)) d |= kCidStatus;
+  if (differs(F::kTimeout, kHasTimeout, h->timeout, f.timeout)) d |= kCidTimeout;
+  if (differs(F::kMark, kHasMark, h->mark, f.mark)) d |= kCidMark;
+  if (differs(F::kTcpState, kHasL4State, h->l4state, f.tcp_state)) d |= kCidTcpState;
+  if (differs(F::kSctpState, kHasL4State, h->l4state, f.sctp_state) ||
+      differs(F::kDccpState, kHasL4State, h->l4state, f.dccp_state) ||
+      differs(F::kDccpRole, kHasDccpRole, h->wscale[0], f.dccp_role) ||
+      differs(F::kTcpWscaleOrig, kHasWscale, h->wscale[0], f.tcp_wscale[0]) ||
+      differs(F::kTcpWscaleRepl, kHasWscale, h->wscale[1], f.tcp_wscale[1]) ||
+      differs(F::kZone, kHasZone, h->zone, f.zone) || f.has(F::kMasterL3) || f.has(F::kOrigSeqCorrPos) ||
+      f.has(F::kSctpVtagOrig) || (f.has(F::kHelper) && !f.helper.empty()) || f.has(F::kLabels) ||
+      (f.has(F::kSynproxyIsn) && (f.synproxy_isn | f.synproxy_its | f.synproxy_tsoff) != 0) ||
+      (!(h->has & kHasReply) && (f.has(F::kSnatIp) || f.has(F::kDnatIp) || f.has(F::kSnatPort) ||
+                                 f.has(F::kDnatPort))))
+    d |= kCidFull;
+  h->cid.state |= d;
+}
+
+}  // namespace
+
 // Copies every non-key attribute present in f into the record.
 CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
   FlowHeader* h = hdr(ref);
+  note_changes(h, f);
   const unsigned alen = h->family == uapi::kAfInet6 ? 16 : 4;
   uint8_t* a = reinterpret_cast<uint8_t*>(h + 1);
   if (f.has(F::kReplSrc) && f.has(F::kReplDst)) {
@@ -289,6 +325,9 @@ void FlowCache::unlink(uint32_t ref) {
 
 void FlowCache::erase(uint32_t ref) {
   FlowHeader* h = hdr(ref);
+  if (h->cid.state & kCidBound) cid_unbind(ref);
+  h->cid.serial = 0;  // a freed record never matches an id
+  h->cid.state = 0;
   if ((h->has & kMarkQueueMask) && erase_hook_) erase_hook_(erase_ctx_, ref);
   if (h->obj == ObjState::kDead) dead_--;
   unlink(ref);
@@ -426,13 +465,76 @@ void FlowCache::to_flow(uint32_t ref, ct::Flow* out) const {
   }
 }
 
+// ---- compact ids ---------------------------------------------------------------
+
+bool FlowCache::enable_cid_index() {
+  if (cid_buckets_) return true;
+  cid_buckets_ = static_cast<uint32_t*>(malloc(size_t{nbuckets_} * sizeof(uint32_t)));
+  if (!cid_buckets_) return false;
+  std::memset(cid_buckets_, 0xff, size_t{nbuckets_} * sizeof(uint32_t));
+  return true;
+}
+
+uint32_t FlowCache::cid_bucket(uint32_t peer_ref, uint32_t serial) const {
+  const uint64_t x = mix(mix(0, peer_ref), serial);
+  if (bucket_shift_ >= 32) return 0;
+  return static_cast<uint32_t>((x ^ (x >> 32)) * 0x9e3779b97f4a7c15ull >> 32) >> bucket_shift_;
+}
+
+uint32_t FlowCache::cid_find(uint32_t peer_ref, uint32_t serial) const {
+  if (!cid_buckets_) return kNilRef;
+  for (uint32_t r = cid_buckets_[cid_bucket(peer_ref, serial)]; r != kNilRef; r = hdr(r)->cid.next) {
+    const CompactId& c = hdr(r)->cid;
+    if (c.peer_ref == peer_ref && c.serial == serial) return r;
+  }
+  return kNilRef;
+}
+
+void FlowCache::cid_bind(uint32_t ref, uint32_t peer_ref, uint32_t serial) {
+  if (!cid_buckets_) return;
+  FlowHeader* h = hdr(ref);
+  if ((h->cid.state & kCidBound) && h->cid.peer_ref == peer_ref && h->cid.serial == serial) return;
+  if (h->cid.state & kCidBound) cid_unbind(ref);
+  const uint32_t other = cid_find(peer_ref, serial);
+  if (other != kNilRef) cid_unbind(other);
+  h->cid.peer_ref = peer_ref;
+  h->cid.serial = serial;
+  uint32_t& head = cid_buckets_[cid_bucket(peer_ref, serial)];
+  h->cid.next = head;
+  head = ref;
+  h->cid.state |= kCidBound;
+}
+
+void FlowCache::cid_unbind(uint32_t ref) {
+  FlowHeader* h = hdr(ref);
+  if (!cid_buckets_ || !(h->cid.state & kCidBound)) return;
+  uint32_t* link = &cid_buckets_[cid_bucket(h->cid.peer_ref, h->cid.serial)];
+  while (*link != kNilRef && *link != ref) link = &hdr(*link)->cid.next;
+  if (*link == ref) *link = h->cid.next;
+  h->cid.next = kNilRef;
+  h->cid.state &= static_cast<uint16_t>(~kCidBound);
+  // an external record keeps a nonzero serial (live()), never an id
+  h->cid.peer_ref = kNilRef;
+}
+
+void FlowCache::cid_clear() {
+  if (!cid_buckets_) return;
+  for_each([this](uint32_t r) {
+    FlowHeader* h = hdr(r);
+    h->cid.next = kNilRef;
+    h->cid.peer_ref = kNilRef;
+    h->cid.state &= static_cast<uint16_t>(~kCidBound);
+  });
+  std::memset(cid_buckets_, 0xff, size_t{nbuckets_} * sizeof(uint32_t));
+}
+
 CacheMem FlowCache::mem() const {
   CacheMem m{};
   for (const SlabPool* p : {&v4_, &v6_, &ext_}) {
     m.reserved += p->reserved();
     m.used += size_t{p->live()} * p->rec_size();
   }
-  m.reserved += size_t{nbuckets_} * sizeof(uint32_t);
+  m.reserved += size_t{nbuckets_} * sizeof(uint32_t) * (cid_buckets_ ? 2 : 1);
   m.flows_v4 = v4_.live();
   m.flows_v6 = v6_.live();
   m.exts = ext_.live();

@@ -7,8 +7,8 @@
 // sync protocol carries (spec/conntrackd.md §3.4) plus the cache's own
 // bookkeeping, in a compact owned form:
 //
-//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 80
-//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 128
+//   FlowRecord<4>  (IPv4)  bytes_per_flow(AF_INET)  = 96
+//   FlowRecord<16> (IPv6)  bytes_per_flow(AF_INET6) = 144
 //
 // computed as sizeof(record) (static_assert'ed below).  A record holds the
 // original and reply tuples (addresses, ports or ICMP type/code/id), zone,
@@ -17,7 +17,10 @@
 // last-update times, presence bits, the hash chain link, a link to an
 // optional extension, and the sync queue links (QLinks: which queue the
 // flow is on, its place there and the sequence number it was last sent
-// with; pfsync's one explicit sync state per object).  Rare, bulky attributes (master tuple, NAT sequence
+// with; pfsync's one explicit sync state per object), and the compact
+// encoding's id state (16 bytes, CompactId: the flow's serial and which
+// fields changed since the peer last acknowledged them, or in the
+// external cache the id the peer gave the flow and its id-index link).  Rare, bulky attributes (master tuple, NAT sequence
 // adjustment, helper name, labels, synproxy, SCTP vtags) live in one
 // FlowExt record (bytes_per_ext() = 128) allocated only for flows that
 // have any of them (an all-zero synproxy triple, which the kernel reports
@@ -71,6 +74,28 @@ struct QLinks {
   uint32_t seq;         // sequence number of the last transmission
 };
 
+// The compact sync encoding's per-flow state (sync/compact_wire.h).
+// Internal cache: serial is the flow's id half beside its ref, state the
+// fields changed since the peer last had them (kCidStatus..kCidTcpState
+// are RecordField bits), kCidFull (send the whole state) and kCidKnown
+// (the peer has had the whole state).  External cache: peer_ref/serial
+// is the id the peer gave the flow, next its chain in the id index, and
+// kCidBound says it is on that index.
+enum CidState : uint16_t {
+  kCidStatus = 0x10, kCidTimeout = 0x20, kCidMark = 0x40, kCidTcpState = 0x80,
+  kCidFields = 0xf0,
+  kCidFull = 0x100, kCidKnown = 0x200, kCidBound = 0x400,
+  kCidSentFull = 0x800,  // the last send was a full record (settled on ACK)
+};
+struct CompactId {
+  uint32_t peer_ref;
+  uint32_t serial;
+  uint32_t next;
+  uint16_t state;  // CidState bits
+  uint16_t unused;
+};
+static_assert(sizeof(CompactId) == 16);
+
 // Fields common to both address sizes, ordered for no padding.
 struct FlowHeader {
   uint32_t next;        // hash chain: next ref in the bucket, or kNilRef
@@ -90,8 +115,9 @@ struct FlowHeader {
   uint8_t tcp_flags[2];     // TCP flags (orig, repl)
   ObjState obj;
   uint8_t family;
+  CompactId cid;
 };
-static_assert(sizeof(FlowHeader) == 64);
+static_assert(sizeof(FlowHeader) == 80);
 
 template <unsigned N>
 struct FlowRecord {
@@ -99,8 +125,8 @@ struct FlowRecord {
   uint8_t src[N], dst[N];    // orig tuple
   uint8_t rsrc[N], rdst[N];  // reply tuple
 };
-static_assert(sizeof(FlowRecord<4>) == 80);
-static_assert(sizeof(FlowRecord<16>) == 128);
+static_assert(sizeof(FlowRecord<4>) == 96);
+static_assert(sizeof(FlowRecord<16>) == 144);
 
 // Rare attributes, allocated only when a flow has one of them.
 struct FlowExt {
@@ -206,6 +232,23 @@ class FlowCache {
     }
   }
 
+  // ---- the compact encoding's ids (see CompactId) ----
+  // A ref received from the network names a live record of this cache.
+  bool live(uint32_t ref) const {
+    const SlabPool& p = ref & kV6Bit ? v6_ : v4_;
+    return p.holds(ref & ~kV6Bit) && hdr(ref)->cid.serial != 0 && hdr(ref)->obj != ObjState::kNone;
+  }
+  uint32_t serial(uint32_t ref) const { return hdr(ref)->cid.serial; }
+  uint16_t cid_state(uint32_t ref) const { return hdr(ref)->cid.state; }
+  void set_cid_state(uint32_t ref, uint16_t s) { hdr(ref)->cid.state = s; }
+  // External cache: the id index (4 bytes per bucket), allocated once.
+  bool enable_cid_index();
+  uint32_t cid_find(uint32_t peer_ref, uint32_t serial) const;  // kNilRef if unknown
+  // Gives ref the id, taking it from any flow that had it.
+  void cid_bind(uint32_t ref, uint32_t peer_ref, uint32_t serial);
+  void cid_unbind(uint32_t ref);
+  void cid_clear();  // every id forgotten (the peer restarted)
+
   uint32_t size() const { return count_; }
   uint32_t limit() const { return limit_; }
   CacheMem mem() const;
@@ -261,11 +304,14 @@ class FlowCache {
   }
   uint32_t bucket_of(const FlowHeader& h, const uint8_t* src, const uint8_t* dst, unsigned alen) const;
   bool key_equal(uint32_t ref, const ct::Flow& f) const;
+  uint32_t cid_bucket(uint32_t peer_ref, uint32_t serial) const;
   CacheErr store(uint32_t ref, const ct::Flow& f);
   void unlink(uint32_t ref);
 
   SlabPool v4_, v6_, ext_;  // one slab class per record size
   uint32_t* buckets_ = nullptr;
+  uint32_t* cid_buckets_ = nullptr;  // the id index, when enabled
+  uint32_t next_serial_ = 1;
   uint32_t nbuckets_ = 0, bucket_shift_ = 0;
   uint32_t limit_ = 0, count_ = 0;
   mutable CacheCounters cnt_{};

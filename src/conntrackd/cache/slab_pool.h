@@ -41,6 +41,8 @@ class SlabPool {
     return slabs_[i >> kSlabPoolShift] + (i & (kSlabPoolRecords - 1)) * rec_size_;
   }
 
+  // Index i lies in a slab allocated so far (at() may be called on it).
+  bool holds(uint32_t i) const { return (i >> kSlabPoolShift) < nslabs_; }
   size_t rec_size() const { return rec_size_; }
   uint32_t live() const { return live_; }
   // Bytes obtained from the allocator: slabs plus the slab table.

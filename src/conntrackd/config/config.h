@@ -163,6 +163,7 @@ struct Config {
   bool internal_cache_disable = false;
   bool external_cache_disable = false;
   bool tcp_window_tracking = false;
+  bool compact_encoding = false;         // ours: Options { CompactEncoding on }
   bool expect_sync = false;              // upstream CTD_EXPECT (never cleared)
   bool expect_events = false;            // subscribe to expectation events
   uint8_t nexpect_helpers = 0;           // ExpectationSync { ... } list

@@ -85,6 +85,7 @@ constexpr KwName kKeywords[] = {
     {"DisableExternalCache", Kw::kDisableExternalCache},
     {"Options", Kw::kOptions},
     {"TCPWindowTracking", Kw::kTcpWindowTracking},
+    {"CompactEncoding", Kw::kCompactEncoding},
     {"ExpectationSync", Kw::kExpectationSync},
     {"ErrorQueueLength", Kw::kErrorQueueLength},
     {"Helper", Kw::kHelper},

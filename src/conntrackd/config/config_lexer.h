@@ -27,7 +27,7 @@ enum class Kw : uint8_t {
   kNetlinkEventsReliable, kDisableInternalCache, kDisableExternalCache,
   kOptions, kTcpWindowTracking, kExpectationSync, kErrorQueueLength, kHelper,
   kQueueNum, kQueueLen, kPolicy, kExpectMax, kExpectTimeout, kSystemd,
-  kStartupResync, kSetup,
+  kStartupResync, kSetup, kCompactEncoding,
 };
 
 enum class Tok : uint8_t {

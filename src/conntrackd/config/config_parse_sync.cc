@@ -224,7 +224,8 @@ bool ConfigParser::parse_channel_option(ChannelProto proto) {
   return true;
 }
 
-// Options { TCPWindowTracking on|off ; ExpectationSync on|off|{ names } }
+// Options { TCPWindowTracking on|off ; ExpectationSync on|off|{ names } ;
+//           CompactEncoding on|off (ours: sync/compact_wire.h) }
 bool ConfigParser::parse_options() {
   advance();
   if (!expect_char('{')) return false;
@@ -233,6 +234,9 @@ bool ConfigParser::parse_options() {
     if (is_kw(Kw::kTcpWindowTracking)) {
       advance();
       if (!take_on_off(&c.tcp_window_tracking)) return false;
+    } else if (is_kw(Kw::kCompactEncoding)) {
+      advance();
+      if (!take_on_off(&c.compact_encoding)) return false;
     } else if (is_kw(Kw::kExpectationSync)) {
       advance();
       if (cur_.tok == Tok::kOn) {

@@ -66,6 +66,7 @@ class Json {
   void arr(const char* k) { key(k); open('['); }
   void num(const char* k, uint64_t v) { key(k); sep(); out_.put_u64(v); }
   void str(const char* k, const char* v) { key(k); sep(); out_.put_json_string(v); }
+  void boolean(const char* k, bool v) { key(k); sep(); out_.put(v ? "true" : "false"); }
 
  private:
   void sep() {
@@ -156,6 +157,23 @@ void json_network(Json& j, const NetworkCounters& n) {
   j.obj("recv_drops_by_reason");
   for (unsigned i = 1; i < static_cast<unsigned>(ctsync::DropReason::kCount) && i < NetworkCounters::kReasons; i++)
     j.num(ctsync::drop_reason_name(static_cast<ctsync::DropReason>(i)), n.by_reason[i]);
+  j.close('}');
+  const CompactCounters& c = n.compact;
+  j.obj("compact_encoding");
+  j.boolean("enabled", c.enabled);
+  j.boolean("in_use", c.in_use);
+  j.boolean("peer_offered", c.peer_offered);
+  j.num("node", c.node);
+  j.num("peer_node", c.peer_node);
+  j.num("packets_sent", c.packets_sent);
+  j.num("records_sent", c.records_sent);
+  j.num("packets_received", c.packets_recv);
+  j.num("records_received", c.records_recv);
+  j.num("offers_sent", c.offers_sent);
+  j.num("offers_received", c.offers_recv);
+  j.num("ids_needed", c.need_sent);
+  j.num("ids_needed_by_peer", c.need_recv);
+  j.num("unknown_ids", c.unknown_ids);
   j.close('}');
   j.close('}');
 }
@@ -454,6 +472,27 @@ void stats_put_network(OutBuf& out, const NetworkCounters& n) {
   w20(out, n.lost);
   out.put("\n\t\tPackets before:\t\t");
   w20(out, n.before);
+  out.put("\n\n");
+  // Ours, and only with CompactEncoding on: upstream's layout is kept
+  // otherwise.
+  const CompactCounters& c = n.compact;
+  if (!c.enabled) return;
+  out.put("compact encoding:\n\t\tIn use:\t\t\t");
+  out.put(c.in_use ? "yes" : "no");
+  out.put("\n\t\tPeer offered:\t\t");
+  out.put(c.peer_offered ? "yes" : "no");
+  out.put("\n\t\tRecords sent:\t\t");
+  w20(out, c.records_sent);
+  out.put("\n\t\tPackets sent:\t\t");
+  w20(out, c.packets_sent);
+  out.put("\n\t\tRecords received:\t");
+  w20(out, c.records_recv);
+  out.put("\n\t\tPackets received:\t");
+  w20(out, c.packets_recv);
+  out.put("\n\t\tUnknown ids:\t\t");
+  w20(out, c.unknown_ids);
+  out.put("\n\t\tIds asked by peer:\t");
+  w20(out, c.need_recv);
   out.put("\n\n");
 }
 

@@ -49,6 +49,18 @@ struct ChannelStats {
 };
 
 // Upstream STATE_SYNC(error): receive errors by reason, sequence tracking.
+// The compact encoding (ours; shown only when CompactEncoding is on).
+struct CompactCounters {
+  bool enabled = false;   // CompactEncoding on
+  bool in_use = false;    // flows go to the peer in v2 now
+  bool peer_offered = false;
+  uint32_t node = 0, peer_node = 0;
+  uint64_t packets_sent = 0, records_sent = 0, packets_recv = 0, records_recv = 0;
+  uint64_t offers_sent = 0, offers_recv = 0;
+  uint64_t need_sent = 0, need_recv = 0;  // ids asked for / asked of us
+  uint64_t unknown_ids = 0;               // UPD/DEL records naming no known flow
+};
+
 struct NetworkCounters {
   uint64_t malformed = 0;
   uint32_t bad_version = 0, bad_header = 0, bad_payload = 0, bad_type = 0;
@@ -59,6 +71,7 @@ struct NetworkCounters {
   // shown in -s network --json.
   static constexpr unsigned kReasons = 16;
   uint32_t by_reason[kReasons] = {};
+  CompactCounters compact;
 };
 
 struct QueueInfo {

@@ -153,6 +153,7 @@ class Ftfw final : public SyncModeOps {
       if (seq_before(seq, from)) {
         rs_stale(r);
       } else if (ack) {
+        if (!is_ctl_ref(r) && !is_exp_ref(r)) e_.compact().acked(r);
         e_.dequeue(r, true);
       } else {
         rs.remove(r);
@@ -241,6 +242,8 @@ RecvResult Ftfw::recv(const MsgView& m) {
     say_hello_back_ = true;
     const uint32_t exp = e_.last_seq_recv() + 1;
     bypass = !e_.seq_set() || seq_before(m.seq, exp) || m.seq - exp > kHelloJump;
+    // A peer that restarted may have come back without the compact encoding.
+    if (bypass && e_.seq_set()) e_.compact().peer_restarted();
   }
   if ((m.flags & kFlagHelloBack) && hello_ == Hello::kSay) {
     hello_ = Hello::kDone;

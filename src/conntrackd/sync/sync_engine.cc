@@ -58,6 +58,7 @@ int SyncEngine::open(EventLoop& loop, ExternalHandler* ext) {
   d_.internal().set_erase_hook(&SyncEngine::on_erase, this);
   if (exps) exps->set_erase_hook(&SyncEngine::on_exp_erase, this);
   if (channels_.open(d_, loop, *this) < 0) return -1;
+  compact_.open(ext, d_.config().external_cache_disable ? nullptr : &d_.external());
   kick_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (kick_fd_ < 0 || idle_timer_.open() < 0 || tick_timer_.open() < 0) {
     d_.log(kLogErr, "can't create file descriptor pool");
@@ -108,6 +109,7 @@ void SyncEngine::on_kick(uint32_t) {
   if (read(kick_fd_, &n, sizeof n) < 0 && errno != EAGAIN) return;
   kicked_ = false;
   const bool more = mode_->tx_pass(kTxBudget);
+  compact_.close_packet();
   channels_.flush();
   // upstream re-arms the alive alarm after every transmit pass.
   if (mode_->has_idle_timer()) idle_timer_.arm(1000);
@@ -123,6 +125,7 @@ void SyncEngine::on_idle_timer(uint32_t) {
 void SyncEngine::on_tick_timer(uint32_t) {
   tick_timer_.ack();
   mode_->tick(Daemon::now());
+  compact_.tick(Daemon::now());
 }
 
 uint32_t SyncEngine::next_seq() {
@@ -143,6 +146,7 @@ EncodeOpts SyncEngine::encode_opts() const {
 }
 
 uint32_t SyncEngine::send_encoded(size_t len, uint8_t flags) {
+  compact_.close_packet();  // its sequence number comes first
   if (len == 0) {
     net_.send_malformed++;
     return 0;
@@ -160,6 +164,8 @@ uint32_t SyncEngine::send_flow_msg(const ct::Flow& f, uint8_t type, uint8_t flag
 }
 
 uint32_t SyncEngine::send_flow(uint32_t ref, uint8_t flags) {
+  if (compact_.sending()) return compact_.add_flow(ref, flags);
+  compact_.sent_v1(ref);
   FlowCache& c = d_.internal();
   c.to_flow(ref, &flow_);
   uint8_t type = kMsgCtUpd;
@@ -191,6 +197,7 @@ uint32_t SyncEngine::send_ctl(uint8_t flags, uint32_t from, uint32_t to) {
   std::span<uint8_t> out(msg_, sizeof msg_);
   const size_t len = encode_ctl(out, flags, from, to);
   if (len == 0) return 0;
+  compact_.close_packet();
   const uint32_t seq = next_seq();
   msg_set_seq(out.first(len), seq);
   channels_.send(out.first(len));
@@ -250,7 +257,7 @@ size_t SyncEngine::on_channel_data(unsigned channel, std::span<const uint8_t> da
   MsgView m;
   while (off < data.size()) {
     const size_t at = off;
-    const WalkResult r = next_message(data, &off, &m, stream_);
+    const WalkResult r = next_message(data, &off, &m, stream_, compact_.accepts_v2());
     if (r == WalkResult::kIncomplete) {
       off = at;  // a stream channel keeps the tail for the next read
       break;
@@ -266,6 +273,7 @@ size_t SyncEngine::on_channel_data(unsigned channel, std::span<const uint8_t> da
     }
     handle_message(channel, m);
   }
+  compact_.flush_need();
   return off;
 }
 
@@ -285,6 +293,16 @@ void SyncEngine::count_drop(DropReason r) {
 }
 
 void SyncEngine::handle_message(unsigned channel, const MsgView& m) {
+  if (m.version == kVersion2 && m.type != kV2Data) {
+    // OFFER and NEED stand outside the sequence space and the modes.
+    if (m.type > kV2TypeMax) {
+      count_drop(DropReason::kBadType);
+      return;
+    }
+    channels_.mark_receiving(channel);
+    compact_.on_control(m);
+    return;
+  }
   switch (mode_->recv(m)) {
     case RecvResult::kData:
       channels_.mark_receiving(channel);
@@ -308,6 +326,10 @@ void SyncEngine::handle_message(unsigned channel, const MsgView& m) {
 
 void SyncEngine::apply(const MsgView& m) {
   if (!ext_) return;
+  if (m.version == kVersion2) {
+    compact_.apply(m);
+    return;
+  }
   if (m.type <= kMsgCtDel) {
     const DropReason r = decode_ct(m, &flow_, &scratch_);
     if (r != DropReason::kNone) {
@@ -331,6 +353,7 @@ void SyncEngine::apply(const MsgView& m) {
 
 void SyncEngine::fill_stats(SyncStats* s) const {
   s->net = net_;
+  compact_.fill(&s->net.compact);
   channels_.fill_stats(s);
   mode_->fill_stats(s);
   // upstream's queue stats: control messages are its allocated nodes.

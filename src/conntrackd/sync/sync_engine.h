@@ -15,6 +15,7 @@
 #include "conntrackd/config/config.h"
 #include "conntrackd/event_loop.h"
 #include "conntrackd/sync/channel.h"
+#include "conntrackd/sync/compact_link.h"
 #include "conntrackd/sync/sync_mode.h"
 #include "conntrackd/sync/sync_queue.h"
 #include "ct/expect.h"
@@ -43,6 +44,8 @@ class ExternalHandler {
 enum class SeqTrack : uint8_t { kUnset, kInSync, kAfter, kBefore };
 
 class SyncEngine final : public ChannelReceiver {
+  friend class CompactLink;  // the encoding's other half: counters, sequence, mode
+
  public:
   static constexpr unsigned kTxBudget = 2048;  // messages per loop wake-up
 
@@ -112,6 +115,7 @@ class SyncEngine final : public ChannelReceiver {
   bool seq_set() const { return seq_set_; }
   uint32_t last_seq_recv() const { return last_seq_recv_; }
   ChannelSet& channels() { return channels_; }
+  CompactLink& compact() { return compact_; }
 
   // ChannelReceiver
   size_t on_channel_data(unsigned channel, std::span<const uint8_t> data) override;
@@ -154,6 +158,7 @@ class SyncEngine final : public ChannelReceiver {
   ct::Flow flow_;      // scratch: a cache entry or a decoded message
   ct::Expect exp_;
   ctsync::DecodeScratch scratch_;
+  CompactLink compact_{*this};
 };
 
 }  // namespace ctd
