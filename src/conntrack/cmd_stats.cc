@@ -42,16 +42,14 @@ class StatTable {
   static constexpr unsigned kMaxCols = 48, kMaxCpus = 4096, kMaxNameLen = 40;
 
   void begin_cpu(unsigned cpu) {
-    if (nrows_ >= kMaxCpus) {
-      row_ = -1;
-      return;
-    }
-    row_ = static_cast<int>(nrows_++);
+    in_row_ = nrows_ < kMaxCpus;
+    if (!in_row_) return;
+    row_ = nrows_++;
     cpus_[row_] = cpu;
     present_[row_] = 0;
   }
   void put(std::string_view name, unsigned suffix, uint64_t v) {
-    if (row_ < 0) return;
+    if (!in_row_) return;
     base::LineBuf<kMaxNameLen> n;
     n.put(name);
     if (suffix) n.put_u64(suffix);
@@ -61,7 +59,10 @@ class StatTable {
     values_[row_][col] = v;
     present_[row_] |= uint64_t{1} << col;
   }
-  void reset() { nrows_ = ncols_ = 0; row_ = -1; }
+  void reset() {
+    nrows_ = ncols_ = row_ = 0;
+    in_row_ = false;
+  }
   void write(base::OutBuf& o) const {
     base::MetricsWriter w(o);
     for (unsigned c = 0; c < ncols_; c++) {
@@ -103,8 +104,10 @@ class StatTable {
   unsigned cpus_[kMaxCpus] = {};
   uint32_t values_[kMaxCpus][kMaxCols] = {};
   uint64_t present_[kMaxCpus] = {};
+  // All zero at start, so the table is .bss and costs the binary nothing.
   unsigned nrows_ = 0;
-  int row_ = -1;
+  unsigned row_ = 0;
+  bool in_row_ = false;
 };
 static_assert(StatTable::kMaxCols <= 64, "present_ is a 64-bit mask per cpu");
 

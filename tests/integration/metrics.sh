@@ -58,6 +58,35 @@ pycheck() {
   if [[ $out == ok ]]; then pass "$name"; else fail "$name" "$out"; fi
 }
 
+# The checker itself: a good exposition passes, each broken rule fails.
+good=$'# TYPE x_a counter\n# HELP x_a h \\"q\\"\nx_a_total{l="q\\"\\\\\\n"} 1\n# TYPE x_b_seconds gauge\n# UNIT x_b_seconds seconds\nx_b_seconds 0.5\n# TYPE x_c info\nx_c_info{v="1"} 1\n# EOF\n'
+bad_cases=(
+  $'# TYPE x_a counter\nx_a_total 1\n'                                   # no # EOF
+  $'# TYPE x_a counter\nx_a_total 1\n# EOF\n\n'                         # blank line at the end
+  $'x_a_total 1\n# TYPE x_a counter\n# EOF\n'                            # sample before TYPE
+  $'# TYPE x_a counter\nx_a 1\n# EOF\n'                                  # counter without _total
+  $'# TYPE x_a counter\nx_a_total -1\n# EOF\n'                           # negative counter
+  $'# TYPE x_a counter\nx_a_total 1.5\n# EOF\n'                          # non-integer counter
+  $'# TYPE x_a counter\n# TYPE x_a counter\n# EOF\n'                     # family twice
+  $'# TYPE x_a gauge\nx_a 1\n# TYPE x_b gauge\nx_b 1\nx_a{k="v"} 2\n# EOF\n'  # interleaved
+  $'# TYPE x_a gauge\nx_a{k="\\t"} 1\n# EOF\n'                         # bad escape
+  $'# TYPE x_a gauge\nx_a{k="v",k="w"} 1\n# EOF\n'                       # repeated label
+  $'# TYPE x_a gauge\nx_a 1\nx_a 2\n# EOF\n'                            # repeated label set
+  $'# TYPE x_a_bytes gauge\n# UNIT x_a_bytes seconds\n# EOF\n'          # unit not the suffix
+  $'# TYPE y_a gauge\n# EOF\n'                                          # wrong prefix
+  $'# TYPE x_a_total counter\n# EOF\n'                                  # reserved suffix
+  $'# TYPE x_a gauge\n# HELP x_b h\n# EOF\n'                            # HELP of another family
+  $'# TYPE 1x gauge\n# EOF\n'                                           # bad name
+  $'# TYPE x_a info\nx_a_info 2\n# EOF\n'                                # info value not 1
+)
+if printf '%s' "$good" | "$PY" "$CHECK" x_ >/dev/null; then pass "checker: a good exposition passes"
+else fail "checker: a good exposition passes"; fi
+nbad=0
+for c in "${bad_cases[@]}"; do
+  printf '%s' "$c" | "$PY" "$CHECK" x_ >/dev/null 2>&1 || nbad=$((nbad + 1))
+done
+check "checker: each of ${#bad_cases[@]} broken expositions is refused ($nbad)" test "$nbad" = "${#bad_cases[@]}"
+
 sync_setup || { echo "FAIL setup"; exit 1; }
 A_IP=10.$SYNC_NET.0.1 B_IP=10.$SYNC_NET.0.2
 sync_conf A FTFW UDP
@@ -94,6 +123,7 @@ snap() {  # snap SIDE TAG: JSON before, metrics, JSON after
   sync_client "$1" "$OURS" -s metrics >"$T/$2.metrics"
   echo "$?" >"$T/$2.rc"
   for s in network link cache; do sync_client "$1" "$OURS" -s $s --json >"$T/$2.$s.1.json"; done
+  sync_client "$1" "$OURS" -s network >"$T/$2.network.txt"
 }
 snap B b
 snap A a
@@ -151,6 +181,28 @@ print("; ".join(bad) if bad else "ok")
 '
 pycheck "B: metrics agree with -s network/link/cache --json" "$AGREE" "$T" b
 pycheck "A: metrics agree with -s network/link/cache --json" "$AGREE" "$T" a
+
+# The text -s network (upstream's layout): its recv: counters, taken after
+# the metrics, are the metrics' (no malformed datagram came since).
+TEXTNET='
+import json, re, sys
+m = json.load(open(sys.argv[1]))["samples"]
+text = open(sys.argv[2]).read()
+recv = text.split("\trecv:\n", 1)[1].split("\tsend:\n", 1)[0]
+v = {k.strip(): int(n) for k, n in re.findall(r"\t\t([^:\t]+):\t+ *(\d+)", recv)}
+want = {"Malformed messages": "conntrackd_sync_receive_malformed_total{}",
+        "Wrong protocol version": "conntrackd_sync_receive_errors_total{kind=bad_version}",
+        "Malformed header": "conntrackd_sync_receive_errors_total{kind=bad_header}",
+        "Malformed payload": "conntrackd_sync_receive_errors_total{kind=bad_payload}",
+        "Bad message type": "conntrackd_sync_receive_errors_total{kind=bad_type}",
+        "Truncated message": "conntrackd_sync_receive_errors_total{kind=truncated}",
+        "Bad message size": "conntrackd_sync_receive_errors_total{kind=bad_size}"}
+bad = ["%s: text %s, metrics %s" % (k, v.get(k), m.get(mk)) for k, mk in want.items()
+       if v.get(k) is None or v.get(k) != m.get(mk)]
+print("; ".join(bad) if bad else "ok")
+'
+pycheck "B: metrics agree with the text -s network (upstream's counters)" "$TEXTNET" \
+  "$T/b.parsed" "$T/b.network.txt"
 
 NONZERO='
 import json, sys

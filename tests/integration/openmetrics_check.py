@@ -219,7 +219,12 @@ def main():
     if text == "":
         print("line 0: empty exposition", file=sys.stderr)
         sys.exit(1)
-    print(json.dumps(check(text, sys.argv[1]), sort_keys=True))
+    try:
+        result = check(text, sys.argv[1])
+    except Bad as e:
+        print("end: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(result, sort_keys=True))
 
 
 if __name__ == "__main__":
