@@ -2,6 +2,7 @@
 // from, as OpenMetrics families (base/openmetrics.h keeps the format's
 // rules).  Each family is written whole before the next one, so a family
 // with several label sets (caches, links, queues) loops over them inside.
+#include <span>
 #include <string_view>
 
 #include "base/openmetrics.h"
@@ -131,14 +132,32 @@ void put_inject(MetricsWriter& w, const StatsView& v) {
   }
 }
 
-void put_traffic(MetricsWriter& w, const TrafficCounters& t) {
-  w.family("conntrackd_traffic_bytes", MetricType::kCounter,
-           "Bytes of the flows that ended (kernel accounting)", "bytes");
-  w.sample(t.bytes);
-  w.family("conntrackd_traffic_packets", MetricType::kCounter,
-           "Packets of the flows that ended (kernel accounting)");
-  w.sample(t.packets);
+// A family with one unlabelled sample, read from the view by `get`: most
+// families are such, and a table of them is smaller than a call for each.
+struct Scalar {
+  const char* name;
+  const char* help;
+  MetricType type;
+  const char* unit;
+  uint64_t (*get)(const StatsView&);
+};
+
+void put_scalars(MetricsWriter& w, const StatsView& v, std::span<const Scalar> table) {
+  for (const Scalar& s : table) {
+    w.family(s.name, s.type, s.help, s.unit);
+    w.sample(s.get(v));
+  }
 }
+
+constexpr MetricType kC = MetricType::kCounter;
+constexpr MetricType kG = MetricType::kGauge;
+
+constexpr Scalar kTraffic[] = {
+    {"conntrackd_traffic_bytes", "Bytes of the flows that ended (kernel accounting)", kC, "bytes",
+     [](const StatsView& v) -> uint64_t { return v.traffic.bytes; }},
+    {"conntrackd_traffic_packets", "Packets of the flows that ended (kernel accounting)", kC, "",
+     [](const StatsView& v) -> uint64_t { return v.traffic.packets; }},
+};
 
 const char* proto_name(ChannelProto p) {
   switch (p) {
@@ -219,10 +238,22 @@ void put_links(MetricsWriter& w, const SyncStats& s) {
 }
 
 // -s network: upstream's counters, then ours by precise reason.
-void put_network(MetricsWriter& w, const NetworkCounters& n) {
-  w.family("conntrackd_sync_receive_malformed", MetricType::kCounter,
-           "Received sync messages dropped as malformed (all reasons)");
-  w.sample(n.malformed);
+constexpr Scalar kNetworkTotal[] = {
+    {"conntrackd_sync_receive_malformed", "Received sync messages dropped as malformed (all reasons)",
+     kC, "", [](const StatsView& v) -> uint64_t { return v.sync.net.malformed; }},
+};
+constexpr Scalar kNetworkRest[] = {
+    {"conntrackd_sync_send_malformed", "Sync messages that could not be encoded", kC, "",
+     [](const StatsView& v) -> uint64_t { return v.sync.net.send_malformed; }},
+    {"conntrackd_sync_sequence_lost", "Sync messages lost, from gaps in the peer's sequence numbers",
+     kC, "", [](const StatsView& v) -> uint64_t { return v.sync.net.lost; }},
+    {"conntrackd_sync_sequence_before", "Sync messages that arrived with an old sequence number",
+     kC, "", [](const StatsView& v) -> uint64_t { return v.sync.net.before; }},
+};
+
+void put_network(MetricsWriter& w, const StatsView& v) {
+  const NetworkCounters& n = v.sync.net;
+  put_scalars(w, v, kNetworkTotal);
   w.family("conntrackd_sync_receive_errors", MetricType::kCounter,
            "Received sync messages dropped, by upstream's -s network category");
   const struct { const char* kind; uint32_t v; } kinds[] = {
@@ -240,23 +271,24 @@ void put_network(MetricsWriter& w, const NetworkCounters& n) {
     MetricLabel l[] = {{"reason", ctsync::drop_reason_name(static_cast<ctsync::DropReason>(i))}};
     w.sample(l, n.by_reason[i]);
   }
-  w.family("conntrackd_sync_send_malformed", MetricType::kCounter,
-           "Sync messages that could not be encoded");
-  w.sample(n.send_malformed);
-  w.family("conntrackd_sync_sequence_lost", MetricType::kCounter,
-           "Sync messages lost, from gaps in the peer's sequence numbers");
-  w.sample(n.lost);
-  w.family("conntrackd_sync_sequence_before", MetricType::kCounter,
-           "Sync messages that arrived with an old sequence number");
-  w.sample(n.before);
+  put_scalars(w, v, kNetworkRest);
 }
+
+constexpr Scalar kQueueNodes[] = {
+    {"conntrackd_queue_allocated_nodes", "Control messages allocated for the sync queues", kG, "",
+     [](const StatsView& v) -> uint64_t { return v.sync.queue_nodes; }},
+};
+constexpr Scalar kResendQueue[] = {
+    {"conntrackd_resend_queue_length", "FT-FW: messages kept until the peer acknowledges them", kG,
+     "", [](const StatsView& v) -> uint64_t { return v.sync.rsqueue_len; }},
+    {"conntrackd_resend_queue_stale_resent", "FT-FW: objects sent again after a lost ACK or NACK",
+     kC, "", [](const StatsView& v) -> uint64_t { return v.sync.rsqueue_stale_resent; }},
+};
 
 void put_queues(MetricsWriter& w, const StatsView& v) {
   const SyncStats& s = v.sync;
   const unsigned n = s.nqueues < kMaxStatsQueues ? s.nqueues : kMaxStatsQueues;
-  w.family("conntrackd_queue_allocated_nodes", MetricType::kGauge,
-           "Control messages allocated for the sync queues");
-  w.sample(s.queue_nodes);
+  put_scalars(w, v, kQueueNodes);
   w.family("conntrackd_queue_elements", MetricType::kGauge, "Objects on the queue");
   for (unsigned i = 0; i < n; i++) {
     MetricLabel l[] = {{"queue", s.queues[i].name}};
@@ -273,20 +305,21 @@ void put_queues(MetricsWriter& w, const StatsView& v) {
     MetricLabel l[] = {{"queue", s.queues[i].name}};
     w.sample(l, s.queues[i].no_space);
   }
-  if (!v.ftfw) return;
-  w.family("conntrackd_resend_queue_length", MetricType::kGauge,
-           "FT-FW: messages kept until the peer acknowledges them");
-  w.sample(s.rsqueue_len);
-  w.family("conntrackd_resend_queue_stale_resent", MetricType::kCounter,
-           "FT-FW: objects sent again after a lost ACK or NACK");
-  w.sample(s.rsqueue_stale_resent);
+  if (v.ftfw) put_scalars(w, v, kResendQueue);
 }
+
+constexpr Scalar kCommitRuns[] = {
+    {"conntrackd_commit_runs", "Finished commits of the external cache (-c)", kC, "",
+     [](const StatsView& v) -> uint64_t { return v.commit.runs; }},
+};
+constexpr Scalar kCommitRunning[] = {
+    {"conntrackd_commit_in_progress", "1 while a commit runs", kG, "",
+     [](const StatsView& v) -> uint64_t { return v.commit.running ? 1 : 0; }},
+};
 
 void put_commit(MetricsWriter& w, const StatsView& v) {
   const CommitStats& c = v.commit;
-  w.family("conntrackd_commit_runs", MetricType::kCounter,
-           "Finished commits of the external cache (-c)");
-  w.sample(c.runs);
+  put_scalars(w, v, kCommitRuns);
   MetricLabel ct[] = {{"table", "conntrack"}};
   MetricLabel ex[] = {{"table", "expect"}};
   w.family("conntrackd_commit_committed", MetricType::kCounter, "Objects committed to the kernel");
@@ -299,52 +332,50 @@ void put_commit(MetricsWriter& w, const StatsView& v) {
   w.family("conntrackd_commit_last_duration_seconds", MetricType::kGauge,
            "How long the last finished commit took", "seconds");
   w.sample_fixed({}, c.last_duration_us, 6);
-  w.family("conntrackd_commit_in_progress", MetricType::kGauge, "1 while a commit runs");
-  w.sample(c.running ? 1 : 0);
+  put_scalars(w, v, kCommitRunning);
 }
 
-void put_runtime(MetricsWriter& w, const RuntimeCounters& r, int64_t now) {
-  const int64_t up = now - static_cast<int64_t>(r.started);
-  w.family("conntrackd_uptime_seconds", MetricType::kGauge, "Seconds since the daemon started",
-           "seconds");
-  w.sample(up > 0 ? static_cast<uint64_t>(up) : 0);
-  w.family("conntrackd_start_time_seconds", MetricType::kGauge,
-           "When the daemon started, in seconds since the Unix epoch", "seconds");
-  w.sample_signed({}, static_cast<int64_t>(r.started));
-  struct F { const char* name; const char* help; uint64_t v; };
-  const F fs[] = {
-      {"conntrackd_netlink_events_received", "Kernel events read", r.events_received},
-      {"conntrackd_netlink_events_filtered", "Kernel events the filters dropped",
-       r.events_filtered},
-      {"conntrackd_netlink_events_unknown_type", "Kernel events of an unknown type",
-       r.events_unknown},
-      {"conntrackd_netlink_catch_event_failed", "Kernel events that could not be handled",
-       r.catch_failed},
-      {"conntrackd_netlink_dump_unknown_type", "Dumped objects of an unknown type",
-       r.dump_unknown},
-      {"conntrackd_netlink_overruns", "Event socket overruns (ENOBUFS: events were lost)",
-       r.nl_overrun},
-      {"conntrackd_kernel_flushes", "Kernel table flushes", r.flush_kernel},
-      {"conntrackd_kernel_resyncs", "Resyncs with the kernel table", r.resync_kernel},
-      {"conntrackd_child_failed", "Child processes that died of a signal", r.child_failed},
-      {"conntrackd_child_segfault", "Child processes that crashed (SIGSEGV)", r.child_segv},
-      {"conntrackd_child_termsig", "Child processes ended by a termination signal",
-       r.child_termsig},
-      {"conntrackd_select_failed", "Failed waits of the main loop", r.select_failed},
-      {"conntrackd_wait_failed", "Failed waits for child processes", r.wait_failed},
-      {"conntrackd_control_read_failed", "Control requests that could not be read",
-       r.local_read_failed},
-      {"conntrackd_control_unknown_requests", "Control requests of an unknown code",
-       r.local_unknown_req},
-  };
-  for (const F& f : fs) {
-    w.family(f.name, MetricType::kCounter, f.help);
-    w.sample(f.v);
-  }
-  w.family("conntrackd_netlink_buffer_bytes", MetricType::kGauge,
-           "Receive buffer size of the event socket", "bytes");
-  w.sample(r.buffer_size);
-}
+#define CTD_RT(field) [](const StatsView& v) -> uint64_t { return v.runtime.field; }
+constexpr Scalar kRuntime[] = {
+    {"conntrackd_uptime_seconds", "Seconds since the daemon started", kG, "seconds",
+     [](const StatsView& v) -> uint64_t {
+       const int64_t up = v.now - static_cast<int64_t>(v.runtime.started);
+       return up > 0 ? static_cast<uint64_t>(up) : 0;
+     }},
+    {"conntrackd_start_time_seconds", "When the daemon started, in seconds since the Unix epoch",
+     kG, "seconds",
+     [](const StatsView& v) -> uint64_t {
+       return v.runtime.started > 0 ? static_cast<uint64_t>(v.runtime.started) : 0;
+     }},
+    {"conntrackd_netlink_events_received", "Kernel events read", kC, "", CTD_RT(events_received)},
+    {"conntrackd_netlink_events_filtered", "Kernel events the filters dropped", kC, "",
+     CTD_RT(events_filtered)},
+    {"conntrackd_netlink_events_unknown_type", "Kernel events of an unknown type", kC, "",
+     CTD_RT(events_unknown)},
+    {"conntrackd_netlink_catch_event_failed", "Kernel events that could not be handled", kC, "",
+     CTD_RT(catch_failed)},
+    {"conntrackd_netlink_dump_unknown_type", "Dumped objects of an unknown type", kC, "",
+     CTD_RT(dump_unknown)},
+    {"conntrackd_netlink_overruns", "Event socket overruns (ENOBUFS: events were lost)", kC, "",
+     CTD_RT(nl_overrun)},
+    {"conntrackd_kernel_flushes", "Kernel table flushes", kC, "", CTD_RT(flush_kernel)},
+    {"conntrackd_kernel_resyncs", "Resyncs with the kernel table", kC, "", CTD_RT(resync_kernel)},
+    {"conntrackd_child_failed", "Child processes that died of a signal", kC, "",
+     CTD_RT(child_failed)},
+    {"conntrackd_child_segfault", "Child processes that crashed (SIGSEGV)", kC, "",
+     CTD_RT(child_segv)},
+    {"conntrackd_child_termsig", "Child processes ended by a termination signal", kC, "",
+     CTD_RT(child_termsig)},
+    {"conntrackd_select_failed", "Failed waits of the main loop", kC, "", CTD_RT(select_failed)},
+    {"conntrackd_wait_failed", "Failed waits for child processes", kC, "", CTD_RT(wait_failed)},
+    {"conntrackd_control_read_failed", "Control requests that could not be read", kC, "",
+     CTD_RT(local_read_failed)},
+    {"conntrackd_control_unknown_requests", "Control requests of an unknown code", kC, "",
+     CTD_RT(local_unknown_req)},
+    {"conntrackd_netlink_buffer_bytes", "Receive buffer size of the event socket", kG, "bytes",
+     CTD_RT(buffer_size)},
+};
+#undef CTD_RT
 
 void put_processes(MetricsWriter& w, const StatsView& v) {
   w.family("conntrackd_child_processes", MetricType::kGauge, "Child processes running, by type");
@@ -383,14 +414,14 @@ void stats_render_metrics(base::OutBuf& out, const StatsView& v) {
     put_bypass(w, v);
     put_inject(w, v);
   }
-  if (v.sync_mode || v.stats_mode) put_traffic(w, v.traffic);
+  if (v.sync_mode || v.stats_mode) put_scalars(w, v, kTraffic);
   if (v.sync_mode) {
     put_links(w, v.sync);
-    put_network(w, v.sync.net);
+    put_network(w, v);
     put_queues(w, v);
     put_commit(w, v);
   }
-  put_runtime(w, v.runtime, v.now);
+  put_scalars(w, v, kRuntime);
   put_processes(w, v);
   w.finish();
 }
