@@ -4,9 +4,10 @@
 #include <cstring>
 
 #include "base/fmt.h"
-#include "base/openmetrics.h"
 #include "base/line_reader.h"
+#include "base/openmetrics.h"
 #include "conntrack/commands.h"
+#include "conntrack/stats_table.h"
 #include "conntrack/process_output.h"
 #include "ct_uapi.h"
 #include "netlink/attr.h"
@@ -32,84 +33,6 @@ StatsFormat stats_format(const Cli& cli) {
   if (cli.output == kOutOpenMetrics) return StatsFormat::kOpenMetrics;
   return cli.print.format == ct::OutFormat::kJson ? StatsFormat::kJson : StatsFormat::kText;
 }
-
-// -o openmetrics: a family's samples must not be interleaved with
-// another's, but the kernel answers cpu by cpu.  The values are kept here
-// until the last cpu, then written name by name.  Static storage: a
-// bounded table, no allocation (cpus past kMaxCpus are left out).
-class StatTable {
- public:
-  static constexpr unsigned kMaxCols = 48, kMaxCpus = 4096, kMaxNameLen = 40;
-
-  void begin_cpu(unsigned cpu) {
-    in_row_ = nrows_ < kMaxCpus;
-    if (!in_row_) return;
-    row_ = nrows_++;
-    cpus_[row_] = cpu;
-    present_[row_] = 0;
-  }
-  void put(std::string_view name, unsigned suffix, uint64_t v) {
-    if (!in_row_) return;
-    base::LineBuf<kMaxNameLen> n;
-    n.put(name);
-    if (suffix) n.put_u64(suffix);
-    if (n.truncated()) return;
-    const int col = column(n.view());
-    if (col < 0) return;
-    values_[row_][col] = v;
-    present_[row_] |= uint64_t{1} << col;
-  }
-  void reset() {
-    nrows_ = ncols_ = row_ = 0;
-    in_row_ = false;
-  }
-  void write(base::OutBuf& o) const {
-    base::MetricsWriter w(o);
-    for (unsigned c = 0; c < ncols_; c++) {
-      const std::string_view name(names_[c], name_len_[c]);
-      base::LineBuf<base::MetricsWriter::kMaxName> family;
-      family.put("conntrack_stats_");
-      family.put(name);
-      base::LineBuf<128> help;
-      // /proc's "entries" is the table's size, repeated on every cpu's line.
-      const bool gauge = name == "entries";
-      help.put(gauge ? "Entries in the table (conntrack -S, /proc)" : "conntrack -S counter ");
-      if (!gauge) help.put(name);
-      if (!w.family(family.view(), gauge ? base::MetricType::kGauge : base::MetricType::kCounter,
-                    help.view()))
-        continue;
-      for (unsigned r = 0; r < nrows_; r++) {
-        if (!(present_[r] & (uint64_t{1} << c))) continue;
-        base::LineBuf<16> cpu;
-        cpu.put_u64(cpus_[r]);
-        base::MetricLabel l[] = {{"cpu", cpu.view()}};
-        w.sample(l, values_[r][c]);
-      }
-    }
-    w.finish();
-  }
-
- private:
-  int column(std::string_view name) {
-    for (unsigned c = 0; c < ncols_; c++)
-      if (std::string_view(names_[c], name_len_[c]) == name) return static_cast<int>(c);
-    if (ncols_ >= kMaxCols || name.size() > kMaxNameLen) return -1;
-    name.copy(names_[ncols_], name.size());
-    name_len_[ncols_] = static_cast<uint8_t>(name.size());
-    return static_cast<int>(ncols_++);
-  }
-  char names_[kMaxCols][kMaxNameLen] = {};
-  uint8_t name_len_[kMaxCols] = {};
-  unsigned ncols_ = 0;
-  unsigned cpus_[kMaxCpus] = {};
-  uint32_t values_[kMaxCpus][kMaxCols] = {};
-  uint64_t present_[kMaxCpus] = {};
-  // All zero at start, so the table is .bss and costs the binary nothing.
-  unsigned nrows_ = 0;
-  unsigned row_ = 0;
-  bool in_row_ = false;
-};
-static_assert(StatTable::kMaxCols <= 64, "present_ is a 64-bit mask per cpu");
 
 StatTable g_table;  // -o openmetrics only; one -S per process
 

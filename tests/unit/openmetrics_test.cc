@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/openmetrics.h"
+#include "conntrack/stats_table.h"
 #include "conntrackd/control/stats_format.h"
 
 namespace {
@@ -106,6 +107,37 @@ TEST(OpenMetricsWriter, FixedPoint) {
   w.sample_fixed(l, 3000000, 6);
   w.finish();
   EXPECT_EQ(b.str(), "# TYPE g gauge\ng 0.000005\ng{k=\"v\"} 3.000000\n# EOF\n");
+}
+
+// ---- conntrack -S -o openmetrics -----------------------------------------------
+
+TEST(ConntrackStatTable, FamilyByFamilyAcrossCpus) {
+  static conntrack::StatTable t;  // large: as the program's, static
+  t.reset();
+  t.begin_cpu(0);
+  t.put("found", 0, 1);
+  t.put("entries", 0, 7);
+  t.begin_cpu(3);
+  t.put("found", 0, 2);
+  t.put("unknown", 2, 9);  // a newer kernel's counter
+  Buf b;
+  t.write(b.out);
+  EXPECT_EQ(b.str(),
+            "# TYPE conntrack_stats_found counter\n"
+            "# HELP conntrack_stats_found conntrack -S counter found\n"
+            "conntrack_stats_found_total{cpu=\"0\"} 1\n"
+            "conntrack_stats_found_total{cpu=\"3\"} 2\n"
+            "# TYPE conntrack_stats_entries gauge\n"
+            "# HELP conntrack_stats_entries Entries in the table (conntrack -S, /proc)\n"
+            "conntrack_stats_entries{cpu=\"0\"} 7\n"
+            "# TYPE conntrack_stats_unknown2 counter\n"
+            "# HELP conntrack_stats_unknown2 conntrack -S counter unknown2\n"
+            "conntrack_stats_unknown2_total{cpu=\"3\"} 9\n"
+            "# EOF\n");
+  t.reset();
+  Buf e;
+  t.write(e.out);
+  EXPECT_EQ(e.str(), "# EOF\n");
 }
 
 // ---- conntrackd -s metrics ---------------------------------------------------
