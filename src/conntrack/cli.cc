@@ -260,11 +260,13 @@ constexpr ParamWord kStatusWords[] = {
 constexpr ParamWord kEventWords[] = {
     {"ALL", kEvNew | kEvUpdate | kEvDestroy}, {"NEW", kEvNew}, {"UPDATES", kEvUpdate},
     {"DESTROY", kEvDestroy}};
-// "json" is ours; appended so no upstream abbreviation changes meaning.
+// "json" and "openmetrics" are ours; appended so no upstream abbreviation
+// changes meaning.
 constexpr ParamWord kOutputWords[] = {
     {"xml", kOutXml}, {"extended", kOutExtended}, {"timestamp", kOutTimestamp},
     {"id", kOutId}, {"ktimestamp", kOutKtimestamp}, {"labels", kOutLabels},
-    {"userspace", 0}, {"save", kOutSave}, {"json", kOutJson}};
+    {"userspace", 0}, {"save", kOutSave}, {"json", kOutJson},
+    {"openmetrics", kOutOpenMetrics}};
 
 // upstream do_parse_parameter(): SRC_NAT / DST_NAT are tried first for
 // every list (so `-o s` warns), then the list's words by prefix.
@@ -683,9 +685,11 @@ void finish(Parser& p) {
     exit_error(kParameterProblem, "cannot specify `--src-nat' or `--dst-nat' with `--any-nat'");
   int partial;
   uint32_t checked = cli.options;
-  // `-o json` is ours, and -S and -C take it (and no other -o value).
+  // `-o json` and `-o openmetrics` are ours, and -S and -C take either
+  // alone (and no other -o value, as upstream).  openmetrics means nothing
+  // to the commands that print flows.
   bool counts = bit == kCtCount || bit == kExpCount || bit == kCtStats || bit == kExpStats;
-  if (counts && cli.output == kOutJson) checked &= ~kOptOutput;
+  if (counts && (cli.output == kOutJson || cli.output == kOutOpenMetrics)) checked &= ~kOptOutput;
   if (!opt_check(checked, kOptNames, main_matrix_row(bit), kAddrPairs, &partial)) {
     if (partial == 1)
       exit_error(kParameterProblem, "you have to specify `--reply-src' and `--reply-dst'");
@@ -695,6 +699,9 @@ void finish(Parser& p) {
   // in a -R batch a line without -p gets the previous -p's final check.
   const ProtoHandler* h = cli.proto ? cli.proto : p.carried_proto;
   if (bit != kCtHelp && h) h->final_check(p.l4flags, bit, p.tmpl());
+  // After upstream's checks, so whatever upstream rejects fails as there.
+  if (!counts && (cli.output & kOutOpenMetrics))
+    exit_error(kParameterProblem, "`-o openmetrics' is only for -S and -C");
 
   cli.cmd_bit = bit;
   cli.table = Table::kConntrack;

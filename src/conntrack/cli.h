@@ -40,12 +40,12 @@ enum Opt : uint32_t {
                    kOptReplZone,
 };
 
-// -o values (upstream _O_* bits; kOutJson is ours).  `userspace` parses
-// and sets nothing.
+// -o values (upstream _O_* bits; kOutJson and kOutOpenMetrics are ours).
+// `userspace` parses and sets nothing.
 enum Out : uint32_t {
   kOutXml = 1u << 0, kOutExtended = 1u << 1, kOutTimestamp = 1u << 2,
   kOutId = 1u << 3, kOutKtimestamp = 1u << 4, kOutLabels = 1u << 5,
-  kOutSave = 1u << 6, kOutJson = 1u << 7,
+  kOutSave = 1u << 6, kOutJson = 1u << 7, kOutOpenMetrics = 1u << 8,
 };
 
 // -e values (upstream CT_EVENT_F_*).

@@ -5,7 +5,9 @@
 
 #include "base/fmt.h"
 #include "base/line_reader.h"
+#include "base/openmetrics.h"
 #include "conntrack/commands.h"
+#include "conntrack/stats_table.h"
 #include "conntrack/process_output.h"
 #include "ct_uapi.h"
 #include "netlink/attr.h"
@@ -25,43 +27,67 @@ constexpr const char* kCtStatNames[CTA_STATS_MAX_ + 1] = {
 constexpr const char* kExpStatNames[CTA_STATS_EXP_MAX_ + 1] = {
     nullptr, "expect_new", "expect_create", "expect_delete"};
 
-// One line of -S output: upstream's "cpu=%-4u\t" and "name=%u " fields,
-// or with -o json (ours) one object per cpu: {"cpu":0,"found":0,...}.
+enum class StatsFormat : uint8_t { kText, kJson, kOpenMetrics };
+
+StatsFormat stats_format(const Cli& cli) {
+  if (cli.output == kOutOpenMetrics) return StatsFormat::kOpenMetrics;
+  return cli.print.format == ct::OutFormat::kJson ? StatsFormat::kJson : StatsFormat::kText;
+}
+
+StatTable g_table;  // -o openmetrics only; one -S per process
+
+// One cpu's -S counters, from netlink or /proc, to where the format wants
+// them: upstream's "cpu=%-4u\t" and "name=%u " fields, with -o json (ours)
+// one object per cpu {"cpu":0,"found":0,...}, with -o openmetrics (ours)
+// the table above.
 class CpuLine {
  public:
-  CpuLine(base::OutBuf& o, bool json, unsigned cpu) : o_(o), json_(json) {
-    if (json_) {
-      o_.put("{\"cpu\":");
-      o_.put_u64(cpu);
-      return;
+  CpuLine(base::OutBuf& o, StatsFormat fmt, unsigned cpu) : o_(o), fmt_(fmt) {
+    switch (fmt_) {
+      case StatsFormat::kOpenMetrics:
+        g_table.begin_cpu(cpu);
+        return;
+      case StatsFormat::kJson:
+        o_.put("{\"cpu\":");
+        o_.put_u64(cpu);
+        return;
+      case StatsFormat::kText: {
+        char tmp[24];
+        int n = base::format(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
+        o_.put(std::string_view(tmp, static_cast<size_t>(n)));
+        return;
+      }
     }
-    char tmp[24];
-    int n = base::format(tmp, sizeof tmp, "cpu=%-4u\t", cpu);
-    o_.put(std::string_view(tmp, static_cast<size_t>(n)));
   }
   // `suffix` > 0 appends a number to the name (unknownN).
   void field(std::string_view name, unsigned suffix, uint64_t v) {
-    if (json_) o_.put(",\"");
+    if (fmt_ == StatsFormat::kOpenMetrics) {
+      g_table.put(name, suffix, v);
+      return;
+    }
+    const bool json = fmt_ == StatsFormat::kJson;
+    if (json) o_.put(",\"");
     o_.put(name);
     if (suffix) o_.put_u64(suffix);
-    o_.put(json_ ? "\":" : "=");
+    o_.put(json ? "\":" : "=");
     o_.put_u64(v);
-    if (!json_) o_.put(' ');
+    if (!json) o_.put(' ');
   }
   void end() {
-    if (json_) o_.put('}');
+    if (fmt_ == StatsFormat::kOpenMetrics) return;
+    if (fmt_ == StatsFormat::kJson) o_.put('}');
     o_.end_line();
   }
 
  private:
   base::OutBuf& o_;
-  bool json_;
+  StatsFormat fmt_;
 };
 
 void print_cpu_line(std::span<const uint8_t> payload, const char* const* names, uint16_t max,
-                    bool json) {
+                    StatsFormat fmt) {
   uint16_t cpu = payload.size() >= 4 ? static_cast<uint16_t>(payload[2] << 8 | payload[3]) : 0;
-  CpuLine line(out(), json, cpu);
+  CpuLine line(out(), fmt, cpu);
   nl::Attr tb[CTA_STATS_MAX_ + kUnknownStats + 1];
   uint16_t limit = static_cast<uint16_t>(max + (names == kCtStatNames ? kUnknownStats : 0));
   std::span<const uint8_t> attrs = payload.size() >= 4 ? payload.subspan(4) : payload.subspan(payload.size());
@@ -91,7 +117,7 @@ long c_strtol(std::string_view s, unsigned base) {
 
 // /proc/net/stat/nf_conntrack: a header line of names, then one line of
 // hex values per cpu.  Printed in the same layout as the netlink answer.
-int print_proc_stats(bool json) {
+int print_proc_stats(StatsFormat fmt) {
   base::LineReader f("/proc/net/stat/nf_conntrack");
   if (!f.ok()) return -1;
   constexpr int kMaxCols = 64;
@@ -111,7 +137,7 @@ int print_proc_stats(bool json) {
     int i = 0;
     for (std::string_view t; i < kMaxCols && base::next_field(line, t, ' ');)
       values[i++] = static_cast<unsigned>(c_strtol(t, 16));
-    CpuLine out_line(o, json, cpu);
+    CpuLine out_line(o, fmt, cpu);
     for (int c = 0; c < ncols; ++c) out_line.field(names[c], 0, values[c]);
     out_line.end();
     ++cpu;
@@ -119,8 +145,17 @@ int print_proc_stats(bool json) {
   return cpu == 0 ? -1 : 0;
 }
 
-// "%d\n", or {"count":N} with -o json.
-void put_int_line(int v, bool json) {
+// "%d\n", {"count":N} with -o json, or a gauge with -o openmetrics.
+void put_int_line(int v, StatsFormat fmt, bool exp) {
+  if (fmt == StatsFormat::kOpenMetrics) {
+    base::MetricsWriter w(out());
+    w.family(exp ? "conntrack_expect_entries" : "conntrack_entries", base::MetricType::kGauge,
+             exp ? "Expectations in the table (conntrack -C)" : "Entries in the table (conntrack -C)");
+    w.sample_signed({}, v);
+    w.finish();
+    return;
+  }
+  const bool json = fmt == StatsFormat::kJson;
   if (json) out().put("{\"count\":");
   out().put_i64(v);
   if (json) out().put('}');
@@ -131,7 +166,7 @@ void put_int_line(int v, bool json) {
 
 int cmd_stats(Session& s, const Cli& cli) {
   bool exp = cli.table == Table::kExpect;
-  bool json = cli.print.format == ct::OutFormat::kJson;
+  const StatsFormat fmt = stats_format(cli);
   nl::MsgBuilder& b = s.request();
   b.begin_nfmsg(exp ? kNfnlSubsysCtnetlinkExp : kNfnlSubsysCtnetlink,
                 exp ? uint8_t{kExpMsgGetStatsCpu} : uint8_t{kCtMsgGetStatsCpu}, kNlmFRequest | kNlmFDump,
@@ -139,19 +174,25 @@ int cmd_stats(Session& s, const Cli& cli) {
   b.end_msg();
   auto fn = [&](const NlMsgHdr&, std::span<const uint8_t> p) {
     if (exp)
-      print_cpu_line(p, kExpStatNames, CTA_STATS_EXP_MAX_, json);
+      print_cpu_line(p, kExpStatNames, CTA_STATS_EXP_MAX_, fmt);
     else
-      print_cpu_line(p, kCtStatNames, CTA_STATS_MAX_, json);
+      print_cpu_line(p, kCtStatNames, CTA_STATS_MAX_, fmt);
     return int{nl::kCbOk};
   };
   int r = s.talk(fn);
-  if (r >= 0) return 0;
-  if (print_proc_stats(json) < 0) exit_error(kOtherProblem, "Can't open /proc interface");
+  if (r >= 0) {
+    if (fmt == StatsFormat::kOpenMetrics) g_table.write(out());
+    return 0;
+  }
+  g_table.reset();  // a dump that failed half-way is not mixed with /proc's
+  if (print_proc_stats(fmt) < 0) exit_error(kOtherProblem, "Can't open /proc interface");
+  if (fmt == StatsFormat::kOpenMetrics) g_table.write(out());
   return r;
 }
 
 int cmd_count(Session& s, const Cli& cli) {
-  bool json = cli.print.format == ct::OutFormat::kJson;
+  const StatsFormat fmt = stats_format(cli);
+  const bool exp = cli.table == Table::kExpect;
   if (cli.table == Table::kExpect) {
     // Expectations have no global counter: count a dump.
     nl::MsgBuilder& b = s.request();
@@ -161,7 +202,7 @@ int cmd_count(Session& s, const Cli& cli) {
     int count = 0;
     auto fn = [&](const NlMsgHdr&, std::span<const uint8_t>) { ++count; return int{nl::kCbOk}; };
     int r = s.talk(fn);
-    put_int_line(count, json);
+    put_int_line(count, fmt, exp);
     return r < 0 ? r : 0;
   }
   nl::MsgBuilder& b = s.request();
@@ -172,7 +213,7 @@ int cmd_count(Session& s, const Cli& cli) {
     uint32_t v;
     if (p.size() >= 4 && nl::attr_parse(p.subspan(4), tb, CTA_STATS_GLOBAL_MAX_ENTRIES) &&
         tb[CTA_STATS_GLOBAL_ENTRIES] && nl::get_u32_be(tb[CTA_STATS_GLOBAL_ENTRIES], v)) {
-      put_int_line(static_cast<int>(v), json);
+      put_int_line(static_cast<int>(v), fmt, exp);
     }
     // The answer is a single message with no NLMSG_DONE.
     return int{nl::kCbStop};
@@ -190,7 +231,7 @@ int cmd_count(Session& s, const Cli& cli) {
   uint64_t mag;
   bool neg;
   if (base::scan_number(text, 10, mag, neg) == 0) exit_error(kOtherProblem, "Can't read %s", path);
-  put_int_line(static_cast<int>(neg ? 0 - mag : mag), json);
+  put_int_line(static_cast<int>(neg ? 0 - mag : mag), fmt, exp);
   return r;
 }
 

@@ -22,6 +22,7 @@
 
 #include "conntrackd/control/control_server.h"
 #include "conntrackd/kernel/commit.h"
+#include "conntrackd/kernel/commit_totals.h"
 #include "conntrackd/sync/external_cache.h"
 #include "conntrackd/sync/external_inject.h"
 #include "conntrackd/sync/sync_engine.h"
@@ -43,6 +44,7 @@ struct DaemonImpl {
   ExternalHandler* ext = nullptr;
   nl::Socket commit_sock;         // upstream's commit handle (origin COMMIT)
   int commit_pid = 0;
+  CommitTotals* commit_totals = commit_totals_create();  // shared with the commit child
   bool stop = false;
   bool lock_taken = false;
   uint64_t watchdog_ms = 0;
@@ -93,6 +95,7 @@ Daemon::~Daemon() {
   if (impl_) {
     delete impl_->sync;
     delete impl_->ext;
+    commit_totals_destroy(impl_->commit_totals);
   }
   delete impl_;
 }
@@ -130,6 +133,10 @@ void Daemon::put_rsqueue(base::OutBuf& out) {
 
 void Daemon::bulk_from_kernel() {
   if (impl_) impl_->ks.dump_to_peers();
+}
+
+const CommitTotals* Daemon::commit_totals() const {
+  return impl_ ? impl_->commit_totals : nullptr;
 }
 
 bool Daemon::commit_running() const {
@@ -294,6 +301,8 @@ int Daemon::commit_external(bool ct, bool exp) {
   // Conntracks first: an expectation needs its master in the table.
   // (upstream's -c runs the expectation pass only when the conntrack
   // pass took more than one step; ours always runs it.)
+  CommitTotals* totals = im.commit_totals;
+  uint64_t run_us = 0;
   auto timed = [&](bool expect) {
     timeval a, b, d;
     gettimeofday(&a, nullptr);
@@ -301,6 +310,11 @@ int Daemon::commit_external(bool ct, bool exp) {
                                   : commit_flows(*this, im.commit_sock, external_);
     gettimeofday(&b, nullptr);
     timersub(&b, &a, &d);
+    run_us += static_cast<uint64_t>(d.tv_sec) * 1000000u + static_cast<uint64_t>(d.tv_usec);
+    if (totals) {
+      (expect ? totals->exp_ok : totals->ct_ok) += r.ok;
+      (expect ? totals->exp_failed : totals->ct_failed) += r.failed;
+    }
     log(kLogNotice, expect ? "Committed %u new expectations" : "Committed %u new entries", r.ok);
     if (r.failed)
       log(kLogNotice, expect ? "%u expectations can't be committed" : "%u entries can't be committed", r.failed);
@@ -309,6 +323,10 @@ int Daemon::commit_external(bool ct, bool exp) {
   };
   if (ct) timed(false);
   if (exp && expect_enabled()) timed(true);
+  if (totals) {
+    totals->last_duration_us = run_us;
+    totals->runs++;
+  }
   if (pid == 0) _exit(0);
   return 0;
 }

@@ -84,6 +84,7 @@ inline constexpr int kLogNotice = 5;   // LOG_NOTICE  "[notice]"
 inline constexpr int kLogInfo = 6;     // LOG_INFO    "[info]"
 
 struct DaemonImpl;  // kernel sockets, timers, logger: daemon.cc
+struct CommitTotals;  // -c results, shared with the commit child
 
 class Daemon {
  public:
@@ -162,6 +163,8 @@ class Daemon {
   void fill_sync_stats(SyncStats* s) const;
   void put_rsqueue(base::OutBuf& out);
   bool commit_running() const;
+  // What the commits so far achieved (kernel/commit_totals.h), or nullptr.
+  const CommitTotals* commit_totals() const;
   void bulk_from_kernel();  // DisableInternalCache: -B / a peer's RESYNC
   void request_shutdown();                    // -k: the loop exits after
                                               // the current request

@@ -269,6 +269,11 @@ expect_comp "conntrackd -i" "ct expect " _conntrackd conntrackd -i ''
 expect_comp "conntrackd -f" "external internal " _conntrackd conntrackd -f ''
 expect_comp "conntrackd -i -" "-C -x " _conntrackd conntrackd -i -
 expect_comp "conntrackd -s cache -" "--json -C " _conntrackd conntrackd -s cache -
+expect_comp "conntrackd -s me" "metrics " _conntrackd conntrackd -s me
+expect_comp "conntrackd -s metrics -" "-C " _conntrackd conntrackd -s metrics -
+expect_comp "conntrack -S -o" "json openmetrics " _conntrack conntrack -S -o ''
+expect_comp "conntrack -C -o o" "openmetrics " _conntrack conntrack -C -o o
+expect_comp "conntrack -L -o o: not offered" " " _conntrack conntrack -L -o o  # (empty)
 
 # Everything offered is accepted.  conntrack: each option, after the -p
 # that allows it, draws no "unknown option" (a missing argument is fine);
@@ -290,6 +295,9 @@ for proto in none tcp udp udplite sctp dccp icmp icmpv6 gre; do
 done
 for w in $(runb "comp _conntrack conntrack -L -o ''"); do
   nsx "$CONNTRACK" -L -o "$w" >/dev/null 2>&1; (($? == 2)) && bad+=" -o $w"
+done
+for w in $(runb "comp _conntrack conntrack -S -o ''"); do
+  nsx "$CONNTRACK" -S -o "$w" >/dev/null 2>&1; (($? == 2)) && bad+=" -S -o $w"
 done
 for w in $(runb "comp _conntrack conntrack -L -p ''"); do
   nsx "$CONNTRACK" -L -p "$w" >/dev/null 2>&1; (($? == 2)) && bad+=" -p $w"

@@ -133,6 +133,10 @@ TEST(ConntrackdArgs, RequestCodes) {
   EXPECT_EQ(code_of({"-sfoo"}), 21);
   EXPECT_EQ(code_of({"-k", "-i"}), 16);
   EXPECT_EQ(code_of({"-i", "kk"}), 20);  // unmatched sub-arg parsed as option
+  // Ours, after upstream's words: "m" stays multicast (link), "me" is ours.
+  EXPECT_EQ(code_of({"-s", "metrics"}), ctd::kReqStatsMetrics);
+  EXPECT_EQ(code_of({"-s", "me"}), ctd::kReqStatsMetrics);
+  EXPECT_EQ(code_of({"-s", "m"}), 31);
 }
 
 TEST(ConntrackdArgs, MulticastWarns) {
@@ -192,6 +196,8 @@ TEST(ConntrackdArgs, Errors) {
   expect_error({"-s", "foo"}, "unknown parameter `foo' for option `-s'", false);
   expect_error({"-f", "foo"}, "unknown parameter `foo' for option `-f'", false);
   expect_error({"-i", "--json"}, "Invalid parameters", true);
+  expect_error({"-s", "metrics", "--json"}, "Invalid parameters", true);  // already a format
+  expect_error({"-s", "metricsx"}, "unknown parameter `metricsx' for option `-s'", false);
 }
 
 // Byte for byte as Debian's conntrackd 1.4.7 -h (argv[0] = conntrackd).
@@ -440,7 +446,7 @@ TEST(ConntrackdStats, Json) {
   EXPECT_EQ(j,
             "{\"channels\":[{\"proto\":\"udp\",\"device\":\"vA\",\"status\":\"RUNNING\",\"role\":\"ACTIVE\","
             "\"bytes_sent\":276,\"bytes_recv\":0,\"packets_sent\":6,\"packets_recv\":0,"
-            "\"errors_sent\":0,\"errors_recv\":0}]}\n");
+            "\"errors_sent\":0,\"errors_recv\":0,\"messages_sent\":0,\"messages_recv\":0}]}\n");
   v.sync_mode = false;
   EXPECT_EQ(render(28 | ctd::kReqJsonBit, v), "{}\n");
 }
@@ -577,7 +583,12 @@ TEST(ConntrackdServer, DispatchOverSocketpair) {
   EXPECT_EQ(roundtrip(srv, d, 26), "");
   EXPECT_EQ(roundtrip(srv, d, 999), "");
   EXPECT_EQ(roundtrip(srv, d, 27 | ctd::kReqJsonBit), "");
-  EXPECT_EQ(d.unknown, 2);
+  // -s metrics is ours; with the JSON bit it is unknown, as 27 above.
+  const std::string m = roundtrip(srv, d, ctd::kReqStatsMetrics);
+  EXPECT_EQ(m.substr(0, 32), "# TYPE conntrackd_daemon info\n# ");
+  EXPECT_EQ(m.substr(m.size() - 6), "# EOF\n");
+  EXPECT_EQ(roundtrip(srv, d, ctd::kReqStatsMetrics | ctd::kReqJsonBit), "");
+  EXPECT_EQ(d.unknown, 3);
   // 46 (ALL_COMMIT) asks for both passes even without ExpectationSync:
   // upstream logs "committing all external caches" either way.
   std::vector<std::string> want = {"flush_kernel 1 0", "flush_caches 1 1", "flush_caches 1 0",
@@ -607,6 +618,9 @@ TEST(ConntrackdServer, NoModeAnswersOnlyKillRuntimeProcess) {
   ASSERT_EQ(srv.open_unlistened(), 0);  // no UNIX Path: an epoll set, no listener
   EXPECT_GE(srv.fd(), 0);
   EXPECT_NE(roundtrip(srv, d, ctd::kReqStatsRuntime), "");
+  // -s metrics is answered too (what it holds then: ConntrackdMetrics).
+  const std::string m = roundtrip(srv, d, ctd::kReqStatsMetrics);
+  EXPECT_NE(m.find("\nconntrackd_uptime_seconds "), std::string::npos);
   for (int code : std::initializer_list<int>{ctd::kReqStats, ctd::kReqStatsNetwork, ctd::kReqStatsCache,
                    ctd::kReqDumpInternal, ctd::kReqDumpExternal, ctd::kReqFlushMaster,
                    ctd::kReqResyncMaster, ctd::kReqAllFlushCache, ctd::kReqAllCommit,

@@ -115,6 +115,9 @@ constexpr Word kStatsWords[] = {
     {"multicast", kReqStatsLink},  {"link", kReqStatsLink},     {"rsqueue", kReqStatsRsqueue},
     {"process", kReqStatsProcess}, {"queue", kReqStatsQueue},   {"ct", kReqStats},
     {"expect", kReqExpStats},
+    // Ours, last: every prefix upstream matches keeps its meaning ("-s m"
+    // is still multicast); upstream rejects "metrics" as unknown.
+    {"metrics", kReqStatsMetrics},
 };
 
 bool unknown_param(Args* out, const char* arg, char opt) {

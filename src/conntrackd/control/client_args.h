@@ -23,7 +23,9 @@
 // Exit codes follow 1.4.8: an unknown option and a missing -C argument exit
 // 1 (1.4.7 exited 0 after "Unknown option" and ignored a bare trailing -C).
 //
-// Our one addition: the exact argument `--json` (anywhere) with a -s
+// Our additions: `-s metrics` (after upstream's words, so their prefixes
+// keep their meaning) asks for the OpenMetrics exposition
+// (kReqStatsMetrics); the exact argument `--json` (anywhere) with a -s
 // request asks the daemon for the statistics as JSON (control_proto.h
 // kReqJsonBit); with any other request it is "Invalid parameters".
 //

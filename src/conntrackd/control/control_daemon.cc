@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "conntrackd/kernel/bypass_dump.h"
+#include "conntrackd/kernel/commit_totals.h"
 #include "conntrackd/control/control_server.h"
 #include "conntrackd/daemon.h"
 
@@ -97,6 +98,22 @@ class DaemonHandler final : public ControlHandler {
       default_sync_stats(cfg, &v->sync);
       d_.fill_sync_stats(&v->sync);
     }
+    v->stats_mode = cfg.stats;
+    if (cfg.sync) {
+      const SyncMode m = cfg.sync_mode();
+      v->mode_name = m == SyncMode::kFtfw ? "ftfw" : m == SyncMode::kAlarm ? "alarm" : "notrack";
+    } else if (cfg.stats) {
+      v->mode_name = "stats";
+    }
+    if (const CommitTotals* t = d_.commit_totals()) {
+      v->commit.runs = t->runs;
+      v->commit.ct_ok = t->ct_ok;
+      v->commit.ct_failed = t->ct_failed;
+      v->commit.exp_ok = t->exp_ok;
+      v->commit.exp_failed = t->exp_failed;
+      v->commit.last_duration_us = t->last_duration_us;
+    }
+    v->commit.running = d_.commit_running();
   }
   void put_rsqueue_nodes(base::OutBuf& out) override {
     d_.put_rsqueue(out);

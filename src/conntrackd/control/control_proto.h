@@ -59,6 +59,12 @@ enum Request : int {
 // stats_format.h).  Upstream daemons answer it with nothing.
 inline constexpr int kReqJsonBit = 0x100;
 
+// Our extension: every statistics section at once in the OpenMetrics text
+// format (client `-s metrics`, stats_format.h).  Outside upstream's range
+// and the JSON bit's, so an upstream daemon counts it as an unknown
+// request and answers nothing.
+inline constexpr int kReqStatsMetrics = 0x200;
+
 inline constexpr bool request_is_stats(int code) {
   return code == kReqStats || (code >= kReqStatsNetwork && code <= kReqStatsRsqueue) ||
          code == kReqStatsProcess || code == kReqStatsQueue || code == kReqExpStats;

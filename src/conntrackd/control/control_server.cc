@@ -60,7 +60,7 @@ void close_fd(int* fd) {
 
 bool is_known_request(int code) {
   return (code >= kReqFlushMaster && code <= kReqResyncMaster) ||
-         (code >= kReqDumpInternal && code <= kReqExpDumpExtXml);
+         (code >= kReqDumpInternal && code <= kReqExpDumpExtXml) || code == kReqStatsMetrics;
 }
 
 }  // namespace
@@ -440,6 +440,11 @@ void ControlServer::write_stats(ControlHandler& h, int fd, int code) {
   }
   char storage[16384];
   base::OutBuf out(fd, storage, sizeof(storage));
+  if (code == kReqStatsMetrics) {
+    stats_render_metrics(out, v);
+    out.flush();
+    return;
+  }
   bool served = stats_render(out, code, v);
   if (served && code == kReqStatsRsqueue) h.put_rsqueue_nodes(out);
   out.flush();
@@ -458,14 +463,15 @@ void ControlServer::serve(ControlHandler& h, int fd, int code) {
     return;
   }
   // Without Sync or Stats upstream's local_handler() answers only -k,
-  // -s runtime and -s process: there are no caches or kernel sockets.
+  // -s runtime and -s process: there are no caches or kernel sockets
+  // (-s metrics then shows what those two show).
   const int base_code = code & ~kReqJsonBit;
   if (!sync && !cfg.stats && base_code != kReqKill && base_code != kReqStatsRuntime &&
-      base_code != kReqStatsProcess) {
+      base_code != kReqStatsProcess && base_code != kReqStatsMetrics) {
     ::close(fd);
     return;
   }
-  if (request_is_stats(base_code)) {
+  if (request_is_stats(base_code) || code == kReqStatsMetrics) {
     write_stats(h, fd, code);
     ::close(fd);
     return;

@@ -124,6 +124,8 @@ void json_channel_body(Json& j, const ChannelStats& c, bool with_role, bool acti
   j.num("packets_recv", c.pkts_recv);
   j.num("errors_sent", c.err_sent);
   j.num("errors_recv", c.err_recv);
+  j.num("messages_sent", c.msgs_sent);
+  j.num("messages_recv", c.msgs_recv);
 }
 
 void json_current_channel(Json& j, const SyncStats& s) {

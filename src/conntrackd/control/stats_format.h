@@ -24,7 +24,8 @@
 // "no_memory","no_space","updated","update_failed","update_not_found",
 // "destroyed","destroy_failed","destroy_not_found"}; a channel:
 // {"proto","device","status","role","bytes_sent","bytes_recv",
-// "packets_sent","packets_recv","errors_sent","errors_recv"} (+ "server",
+// "packets_sent","packets_recv","errors_sent","errors_recv","messages_sent",
+// "messages_recv"} (+ "server",
 // "client": "connected"|"disconnected" for TCP).  Every number is an
 // unsigned integer; a section the daemon does not serve (e.g. -s network
 // in stats mode) gives "{}".
@@ -46,6 +47,7 @@ struct ChannelStats {
   uint64_t bytes_sent = 0, bytes_recv = 0;
   uint64_t pkts_sent = 0, pkts_recv = 0;
   uint64_t err_sent = 0, err_recv = 0;
+  uint64_t msgs_sent = 0, msgs_recv = 0;  // sync messages (ours; many per packet)
 };
 
 // Upstream STATE_SYNC(error): receive errors by reason, sequence tracking.
@@ -100,6 +102,14 @@ struct SyncStats {
   uint64_t rsqueue_stale_resent = 0;  // FT-FW: resent after a lost ACK/NACK
 };
 
+// What -c achieved so far (kernel/commit_totals.h), ours.
+struct CommitStats {
+  uint64_t runs = 0;
+  uint64_t ct_ok = 0, ct_failed = 0, exp_ok = 0, exp_failed = 0;
+  uint64_t last_duration_us = 0;
+  bool running = false;
+};
+
 // Everything one statistics request may show.
 struct StatsView {
   bool sync_mode = true;          // false: stats mode (one cache, "stats")
@@ -119,6 +129,9 @@ struct StatsView {
   SyncStats sync;
   ProcessInfo procs[kMaxStatsProcesses];
   unsigned nprocs = 0;
+  CommitStats commit;             // -s metrics only
+  bool stats_mode = false;        // Stats { }: the one cache is "stats"
+  const char* mode_name = "none"; // "ftfw", "notrack", "alarm", "stats" or "none"
 };
 
 // Writes the reply to statistics request `code` (control_proto.h; the JSON
@@ -126,6 +139,10 @@ struct StatsView {
 // (text: nothing written).  -s rsqueue writes only its header line; the
 // caller appends the nodes (stats_put_rsqueue_node).
 bool stats_render(base::OutBuf& out, int code, const StatsView& v);
+
+// -s metrics (kReqStatsMetrics): every counter above in the OpenMetrics
+// text format (stats_metrics.cc; the families are listed in conntrackd.8).
+void stats_render_metrics(base::OutBuf& out, const StatsView& v);
 
 // The pieces, for callers and tests.
 void stats_put_cache(base::OutBuf& out, const char* name, const CacheCounters& c);

@@ -120,6 +120,9 @@ class ChannelSet {
   Channel* ch_[kMaxChannels] = {};
   unsigned n_ = 0, cur_ = 0;
   int rtnl_ = -1;
+  // Sync messages per channel (a packet batches many): the channels count
+  // only bytes and packets.
+  uint64_t msgs_sent_[kMaxChannels] = {}, msgs_recv_[kMaxChannels] = {};
 };
 
 }  // namespace ctd

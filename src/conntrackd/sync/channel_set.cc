@@ -94,7 +94,10 @@ void ChannelSet::close() {
 }
 
 int ChannelSet::send(std::span<const uint8_t> msg) {
-  return cur_ < n_ && ch_[cur_] ? ch_[cur_]->send(msg) : -ENOTCONN;
+  if (cur_ >= n_ || !ch_[cur_]) return -ENOTCONN;
+  const int r = ch_[cur_]->send(msg);
+  if (r >= 0) msgs_sent_[cur_]++;
+  return r;
 }
 
 int ChannelSet::flush() {
@@ -108,6 +111,7 @@ int ChannelSet::flush() {
 }
 
 void ChannelSet::mark_receiving(unsigned i) {
+  if (i < n_) msgs_recv_[i]++;
   if (i < n_ && i != cur_) {
     ch_[cur_]->flush();
     cur_ = i;
@@ -167,6 +171,8 @@ void ChannelSet::fill_stats(SyncStats* s) const {
   for (unsigned i = 0; i < n_; i++) {
     s->channels[i] = ChannelStats{};
     ch_[i]->stats(&s->channels[i]);
+    s->channels[i].msgs_sent = msgs_sent_[i];
+    s->channels[i].msgs_recv = msgs_recv_[i];
   }
 }
 
