@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "conntrackd/daemon.h"
+#include "conntrackd/sync/sync_auth.h"
 
 namespace ctd {
 
@@ -57,7 +58,14 @@ int SyncEngine::open(EventLoop& loop, ExternalHandler* ext) {
   mode_ = sync_mode_create(*this);
   d_.internal().set_erase_hook(&SyncEngine::on_erase, this);
   if (exps) exps->set_erase_hook(&SyncEngine::on_exp_erase, this);
-  if (channels_.open(d_, loop, *this) < 0) return -1;
+  ChannelReceiver* rx = this;
+  if (d_.config().auth_key_file[0]) {
+    auth_ = new SyncAuth(d_, *this, stream_);
+    if (auth_->open() < 0) return -1;
+    channels_.set_sealer(auth_);
+    rx = auth_;
+  }
+  if (channels_.open(d_, loop, *rx) < 0) return -1;
   kick_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (kick_fd_ < 0 || idle_timer_.open() < 0 || tick_timer_.open() < 0) {
     d_.log(kLogErr, "can't create file descriptor pool");
@@ -79,6 +87,8 @@ void SyncEngine::close() {
     loop_ = nullptr;
   }
   channels_.close();
+  delete auth_;
+  auth_ = nullptr;
   if (kick_fd_ >= 0) ::close(kick_fd_);
   kick_fd_ = -1;
   if (mode_) {
@@ -329,8 +339,13 @@ void SyncEngine::apply(const MsgView& m) {
   else ext_->exp_del(exp_);
 }
 
+void SyncEngine::reload_auth() {
+  if (auth_) auth_->reload();
+}
+
 void SyncEngine::fill_stats(SyncStats* s) const {
   s->net = net_;
+  if (auth_) s->auth = auth_->counters();
   channels_.fill_stats(s);
   mode_->fill_stats(s);
   // upstream's queue stats: control messages are its allocated nodes.
