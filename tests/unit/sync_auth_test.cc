@@ -69,7 +69,19 @@ void check_vectors(crypto::HmacBackend backend) {
   }
 }
 
-TEST(AuthHmac, Rfc4231Builtin) { check_vectors(crypto::HmacBackend::kSoft); }
+TEST(AuthHmac, Rfc4231Builtin) {
+  const bool had = crypto::sha256_accelerated();
+  crypto::sha256_set_accelerated(false);  // the portable compression function
+  check_vectors(crypto::HmacBackend::kSoft);
+  crypto::sha256_set_accelerated(had);
+}
+
+TEST(AuthHmac, Rfc4231BuiltinShaNi) {
+  const bool had = crypto::sha256_accelerated();
+  if (!crypto::sha256_set_accelerated(true)) GTEST_SKIP() << "no SHA extensions on this CPU";
+  check_vectors(crypto::HmacBackend::kSoft);
+  crypto::sha256_set_accelerated(had);
+}
 
 TEST(AuthHmac, Rfc4231Kernel) {
   crypto::HmacSha256 probe;
@@ -80,9 +92,13 @@ TEST(AuthHmac, Rfc4231Kernel) {
 }
 
 TEST(AuthHmac, Sha256Split) {
-  // FIPS 180-4's two-block example, fed in odd pieces.
+  // FIPS 180-4's two-block example, fed in odd pieces, with and without
+  // the SHA extensions.
   const std::string m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  for (size_t cut = 0; cut <= m.size(); cut += 7) {
+  const bool had = crypto::sha256_accelerated();
+  for (size_t k = 0; k < 2 * (m.size() / 7 + 1); k++) {
+    crypto::sha256_set_accelerated(k % 2);
+    const size_t cut = 7 * (k / 2);
     crypto::Sha256 s;
     s.update({reinterpret_cast<const uint8_t*>(m.data()), cut});
     s.update({reinterpret_cast<const uint8_t*>(m.data()) + cut, m.size() - cut});
@@ -90,6 +106,14 @@ TEST(AuthHmac, Sha256Split) {
     s.final(out);
     EXPECT_EQ(Bytes(out, out + 32), unhex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
   }
+  crypto::sha256_set_accelerated(had);
+  // a million 'a's: many whole blocks per update
+  crypto::Sha256 s;
+  const Bytes a(1000, 'a');
+  for (int i = 0; i < 1000; i++) s.update(a);
+  uint8_t out[32];
+  s.final(out);
+  EXPECT_EQ(Bytes(out, out + 32), unhex("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
 }
 
 TEST(AuthHmac, ConstantTimeEqual) {

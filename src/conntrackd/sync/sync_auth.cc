@@ -58,7 +58,9 @@ int SyncAuth::open() {
     return -1;
   }
   d_.log(kLogNotice, "sync authentication on: signing with key id %u, %u key(s) accepted, HMAC-SHA256 %s",
-         cnt_.send_key_id, cnt_.nkeys, cnt_.kernel ? "by the kernel (AF_ALG)" : "built in (no AF_ALG hash in this kernel)");
+         cnt_.send_key_id, cnt_.nkeys, cnt_.kernel ? "by the kernel (AF_ALG)"
+         : crypto::sha256_accelerated() ? "built in, SHA extensions (no AF_ALG hash in this kernel)"
+                                        : "built in (no AF_ALG hash in this kernel)");
   return 0;
 }
 
