@@ -93,7 +93,7 @@ endif
 MAIN_RE  := '^[[:space:]]*int[[:space:]]+main[[:space:]]*\('
 main_of   = $(shell grep -lE $(MAIN_RE) $(1) /dev/null 2>/dev/null)
 
-CORE_SRC := $(wildcard src/base/*.cc src/netlink/*.cc src/ct/*.cc src/sync/*.cc)
+CORE_SRC := $(wildcard src/base/*.cc src/netlink/*.cc src/ct/*.cc src/sync/*.cc src/crypto/*.cc)
 CT_SRC   := $(wildcard src/conntrack/*.cc)
 CTD_SRC  := $(wildcard src/conntrackd/*.cc src/conntrackd/*/*.cc)
 CT_MAIN  := $(call main_of,$(CT_SRC))

@@ -46,6 +46,9 @@
 # `-s` / `-s queue` / `-s network` / `-s runtime` outputs are copied there),
 # FTFW_EXTRA (diagnostics only: lines added to both sides' Mode FTFW block,
 # e.g. "ResendQueueSize 2097152"; the default config has none).
+# AUTH=1: the cost of authenticated sync instead: ours with an AuthKeyFile
+# ("auth") against ours without ("ours"), alternating the same way; the
+# ratio is auth / ours (LOSS defaults to "" then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -56,7 +59,12 @@ CT=${ORACLE:-/usr/sbin/conntrack}
 ROUNDS=${ROUNDS:-2}
 WAIT=${WAIT:-300}
 COMMIT_WAIT=${COMMIT_WAIT:-$WAIT}
-LOSS=${LOSS-ours up}
+AUTH=${AUTH:-0}
+if [[ $AUTH == 1 ]]; then
+  X=auth Y=ours LOSS=${LOSS-}
+else
+  X=ours Y=up LOSS=${LOSS-ours up}
+fi
 LOSS_WAIT=${LOSS_WAIT:-300}
 EVENTS=${EVENTS-ours up}
 EVENTS_WAIT=${EVENTS_WAIT:-120}
@@ -212,6 +220,18 @@ General {
 CONF
 done
 
+printf '1 %s\n' 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$tmp/sync.key"
+chmod 600 "$tmp/sync.key"
+# set_auth on|off: the AuthKeyFile line in both sides' Sync block
+set_auth() {
+  local s
+  for s in A B; do
+    sed -i '/^  AuthKeyFile /d' "$tmp/$s.conf"
+    [[ $1 == on ]] && sed -i "s|^Sync {|Sync {\n  AuthKeyFile $tmp/sync.key|" "$tmp/$s.conf"
+  done
+  return 0
+}
+
 echo "N=$N  ROUNDS=$ROUNDS  load: $(uptime | sed 's/.*load average/load average/')"
 echo "ours: $OURS   upstream: $UPSTREAM ($("$UPSTREAM" -v 2>&1 | grep -o 'v[0-9][0-9.]*[0-9]' | head -1))"
 t0=$(now)
@@ -299,12 +319,13 @@ bulk() {
 declare -A S RA RB CL CW BY PK
 order=()
 for ((r = 0; r < ROUNDS; r++)); do
-  if ((r % 2 == 0)); then order+=(ours up); else order+=(up ours); fi
+  if ((r % 2 == 0)); then order+=("$X" "$Y"); else order+=("$Y" "$X"); fi
 done
 run=0
 for who in "${order[@]}"; do
   run=$((run + 1))
-  [[ $who == ours ]] && bin=$OURS || bin=$UPSTREAM
+  [[ $who == up ]] && bin=$UPSTREAM || bin=$OURS
+  [[ $who == auth ]] && set_auth on || set_auth off
   ok=1
   bulk "$who" "$bin" "$WAIT" || ok=0
   rssA=$( [[ -n $PID_A ]] && hwm "$PID_A" || echo -1)
@@ -347,7 +368,8 @@ done
 # loss runs
 declare -A LS LM
 for who in $LOSS; do
-  [[ $who == ours ]] && bin=$OURS lim=$LOSS_WAIT || bin=$UPSTREAM lim=$LOSS_WAIT_UP
+  [[ $who == up ]] && bin=$UPSTREAM lim=$LOSS_WAIT_UP || bin=$OURS lim=$LOSS_WAIT
+  [[ $who == auth ]] && set_auth on || set_auth off
   nsx B nft -f - <<NFT
 table inet ctsyncbench {
   chain in {
@@ -398,8 +420,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) pr
 line() {  # line LABEL UNIT ARRAY
   local -n arr=$3
   local o u
-  o=$(echo "${arr[ours]:-}" | med); u=$(echo "${arr[up]:-}" | med)
-  printf 'N=%d  %-24s ours %10s %-3s upstream %10s %-3s ratio %s\n' "$N" "$1" "$o" "$2" "$u" "$2" "$(ratio "$o" "$u")"
+  o=$(echo "${arr[$X]:-}" | med); u=$(echo "${arr[$Y]:-}" | med)
+  local xl=$X yl=$Y
+  [[ $yl == up ]] && yl=upstream
+  printf 'N=%d  %-24s %s %10s %-3s %s %10s %-3s ratio %s\n' "$N" "$1" "$xl" "$o" "$2" "$yl" "$u" "$2" "$(ratio "$o" "$u")"
 }
 echo "--- summary (medians over $ROUNDS round(s) each; load: $(uptime | sed 's/.*load average/load average/'))"
 line "sync time" s S

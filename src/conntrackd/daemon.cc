@@ -55,7 +55,10 @@ struct DaemonImpl {
       int sig = loop.read_signal();
       if (sig == 0) break;
       if (sig == SIGTERM || sig == SIGINT) stop = true;
-      else if (sig == SIGHUP) logger.reopen();
+      else if (sig == SIGHUP) {
+        logger.reopen();
+        if (sync) sync->reload_auth();  // ours: AuthKeyFile rotation
+      }
     }
   }
   void on_control(uint32_t) {

@@ -173,6 +173,7 @@ struct Config {
   uint8_t channel_default = 0;
   ChannelConfig channels[kMaxChannels];
   uint32_t error_queue_length = 0;       // default 128 (TCP)
+  char auth_key_file[kFilenameMax + 1] = {};  // ours: AuthKeyFile, "" = off
 
   // Stats { }
   char stats_logfile[kFilenameMax + 1] = {};

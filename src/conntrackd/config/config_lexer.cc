@@ -37,6 +37,7 @@ constexpr KwName kKeywords[] = {
     {"LogFile", Kw::kLogFile},
     {"Syslog", Kw::kSyslog},
     {"LockFile", Kw::kLockFile},
+    {"AuthKeyFile", Kw::kAuthKeyFile},
     {"General", Kw::kGeneral},
     {"Sync", Kw::kSync},
     {"Stats", Kw::kStats},

@@ -14,6 +14,7 @@ namespace ctd {
 // readability: keyword rules are all exact strings).
 enum class Kw : uint8_t {
   kNone,
+  kAuthKeyFile,  // ours (Sync)
   kUnix, kIpv4Addr, kIpv6Addr, kIpv4DestAddr, kIpv6DestAddr, kIpv4Iface,
   kIpv6Iface, kIface, kMulticast, kUdp, kTcp, kHashSize, kRefreshTime,
   kCacheTimeout, kCommitTimeout, kHashLimit, kPath, kBacklog, kGroup, kPort,

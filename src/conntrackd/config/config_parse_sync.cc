@@ -37,6 +37,16 @@ bool ConfigParser::parse_sync() {
       case Kw::kTcp: ok = parse_channel(ChannelProto::kTcp); break;
       case Kw::kMode: ok = parse_mode(); break;
       case Kw::kOptions: ok = parse_options(); break;
+      case Kw::kAuthKeyFile:  // ours: sync/auth_wire.h
+        advance();
+        if (cur_.tok != Tok::kPathVal) return syntax_error();
+        if (cur_.text.size() > kFilenameMax)
+          return fatal("AuthKeyFile path is longer than %u characters", kFilenameMax);
+        std::memcpy(c.auth_key_file, cur_.text.data(), cur_.text.size());
+        c.auth_key_file[cur_.text.size()] = '\0';
+        advance();
+        ok = true;
+        break;
       default: return syntax_error();
     }
     if (!ok) return false;

@@ -180,6 +180,26 @@ void json_network(Json& j, const NetworkCounters& n) {
   j.close('}');
 }
 
+void json_auth(Json& j, const AuthCounters& a) {
+  j.obj("authentication");
+  j.str("hmac", a.kernel ? "kernel" : "builtin");
+  j.num("send_key_id", a.send_key_id);
+  j.num("keys", a.nkeys);
+  j.num("sent", a.sent);
+  j.num("seal_failed", a.seal_failed);
+  j.num("accepted", a.accepted);
+  j.num("new_sessions", a.new_sessions);
+  j.num("bad_tag", a.bad_tag);
+  j.num("unknown_key", a.unknown_key);
+  j.num("replayed", a.replayed);
+  j.num("too_old", a.too_old);
+  j.num("truncated", a.truncated);
+  j.num("missing", a.missing);
+  j.num("reloads", a.reloads);
+  j.num("reload_failed", a.reload_failed);
+  j.close('}');
+}
+
 void json_runtime(Json& j, const RuntimeCounters& r, int64_t now) {
   j.obj("runtime");
   int64_t up = now - static_cast<int64_t>(r.started);
@@ -266,6 +286,7 @@ bool render_json(OutBuf& out, int code, const StatsView& v) {
       case kReqStatsNetwork:
         json_network(j, v.sync.net);
         json_current_channel(j, v.sync);
+        if (v.sync.auth.enabled) json_auth(j, v.sync.auth);
         break;
       case kReqStatsCache:
         json_caches(j, v, false);
@@ -498,6 +519,40 @@ void stats_put_network(OutBuf& out, const NetworkCounters& n) {
   out.put("\n\n");
 }
 
+void stats_put_auth(OutBuf& out, const AuthCounters& a) {
+  out.put("authentication statistics:\n\tHMAC-SHA256:\t\t");
+  out.put(a.kernel ? "kernel (AF_ALG)" : "built in");
+  out.put("\n\tSigning key id:\t\t");
+  out.put_u64(a.send_key_id);
+  out.put("\n\tKeys accepted:\t\t");
+  out.put_u64(a.nkeys);
+  out.put("\n\tsend:\n\t\tSealed packets:\t\t");
+  w20(out, a.sent);
+  out.put("\n\t\tSeal failures:\t\t");
+  w20(out, a.seal_failed);
+  out.put("\n\trecv:\n\t\tAuthentic packets:\t");
+  w20(out, a.accepted);
+  out.put("\n\t\tNew sender sessions:\t");
+  w20(out, a.new_sessions);
+  out.put("\n\t\tBad tag:\t\t");
+  w20(out, a.bad_tag);
+  out.put("\n\t\tUnknown key id:\t\t");
+  w20(out, a.unknown_key);
+  out.put("\n\t\tReplayed counter:\t");
+  w20(out, a.replayed);
+  out.put("\n\t\tToo old counter:\t");
+  w20(out, a.too_old);
+  out.put("\n\t\tTruncated trailer:\t");
+  w20(out, a.truncated);
+  out.put("\n\t\tMissing trailer:\t");
+  w20(out, a.missing);
+  out.put("\n\tkey file rereads:\t");
+  w20(out, a.reloads);
+  out.put(" ok ");
+  w20(out, a.reload_failed);
+  out.put(" failed\n\n");
+}
+
 // run.c uptime(): "[D day(s) ][H h ]M min", truncated to int as upstream.
 void stats_put_uptime(OutBuf& out, int64_t seconds) {
   int t = static_cast<int>(seconds);
@@ -659,6 +714,7 @@ bool stats_render(OutBuf& out, int code, const StatsView& v) {
     case kReqStatsNetwork:
       stats_put_network(out, s.net);
       if (cur) stats_put_channel(out, *cur);
+      if (s.auth.enabled) stats_put_auth(out, s.auth);
       return true;
     case kReqStatsCache:
       put_internal(out, v, false, true);

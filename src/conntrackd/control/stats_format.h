@@ -13,7 +13,8 @@
 //   -s / -s ct / -s expect:  "internal", "external" (stats mode: "stats")
 //                            cache objects, "traffic", "channel",
 //                            "message_tracking"
-//   -s network:              "network", "channel"
+//   -s network:              "network", "channel" (+ "authentication"
+//                            with an AuthKeyFile)
 //   -s cache:                "internal", "external" (stats mode: "stats")
 //   -s runtime:              "runtime"
 //   -s link:                 "channels": [channel, ...]
@@ -35,6 +36,7 @@
 #include "base/out_buf.h"
 #include "conntrackd/config/config.h"
 #include "conntrackd/daemon.h"
+#include "conntrackd/sync/auth_counters.h"
 
 namespace ctd {
 
@@ -100,6 +102,7 @@ struct SyncStats {
   unsigned nqueues = 0;           // in upstream's display order
   uint32_t rsqueue_len = 0;
   uint64_t rsqueue_stale_resent = 0;  // FT-FW: resent after a lost ACK/NACK
+  AuthCounters auth;              // AuthKeyFile only (ours)
 };
 
 // What -c achieved so far (kernel/commit_totals.h), ours.
@@ -155,6 +158,8 @@ void stats_put_channel(base::OutBuf& out, const ChannelStats& c);             //
 void stats_put_channel_ext(base::OutBuf& out, const ChannelStats& c, bool active);  // -s link
 void stats_put_tracking(base::OutBuf& out, const NetworkCounters& n);
 void stats_put_network(base::OutBuf& out, const NetworkCounters& n);
+// Ours, after -s network's upstream part when AuthKeyFile is set.
+void stats_put_auth(base::OutBuf& out, const AuthCounters& a);
 void stats_put_uptime(base::OutBuf& out, int64_t seconds);
 void stats_put_runtime(base::OutBuf& out, const RuntimeCounters& r, int64_t now);
 void stats_put_queues(base::OutBuf& out, const SyncStats& s);

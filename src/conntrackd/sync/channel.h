@@ -39,6 +39,20 @@ class ChannelReceiver {
   virtual size_t on_channel_data(unsigned channel, std::span<const uint8_t> data) = 0;
 };
 
+// What a channel calls on each packet it is about to write (a datagram,
+// or one buffer of the TCP stream): the authentication layer
+// (sync_auth.h) appends its trailer there.  Channels without one write
+// exactly what upstream's would.
+class PacketSealer {
+ public:
+  virtual ~PacketSealer() = default;
+  // Bytes seal() appends; the channel keeps that much room.
+  virtual size_t overhead() const = 0;
+  // Appends to buf[0, len) (cap bytes in all); the new length, 0 if it
+  // could not.
+  virtual size_t seal(uint8_t* buf, size_t len, size_t cap) = 0;
+};
+
 // upstream's per-channel counters (-s, -s link).
 struct ChannelCounters {
   uint64_t bytes_sent = 0, bytes_recv = 0;
@@ -75,6 +89,12 @@ class Channel {
     (void)len;
     (void)no_space;
   }
+  // Before open().
+  void set_sealer(PacketSealer* s) { sealer_ = s; }
+
+ protected:
+  PacketSealer* sealer_ = nullptr;
+  size_t seal_overhead() const { return sealer_ ? sealer_->overhead() : 0; }
 };
 
 // Creates the channel for one config block (nullptr for kNone).
@@ -98,6 +118,8 @@ class ChannelSet {
   // configuration on its own (unit tests: a Daemon's is set by run()).
   int open(Daemon& d, EventLoop& loop, ChannelReceiver& rx);
   int open(Daemon& d, const Config& cfg, EventLoop& loop, ChannelReceiver& rx);
+  // Every channel opened after this seals its packets with s.
+  void set_sealer(PacketSealer* s) { sealer_ = s; }
   void close();
   int send(std::span<const uint8_t> msg);
   int flush();
@@ -123,6 +145,7 @@ class ChannelSet {
   // Sync messages per channel (a packet batches many): the channels count
   // only bytes and packets.
   uint64_t msgs_sent_[kMaxChannels] = {}, msgs_recv_[kMaxChannels] = {};
+  PacketSealer* sealer_ = nullptr;
 };
 
 }  // namespace ctd

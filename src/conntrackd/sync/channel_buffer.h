@@ -18,12 +18,25 @@ class ChannelBuffer {
   ChannelBuffer(const ChannelBuffer&) = delete;
   ChannelBuffer& operator=(const ChannelBuffer&) = delete;
 
-  bool init(size_t size) {
-    buf_ = static_cast<uint8_t*>(malloc(size));
+  // `cap` > size leaves room behind the batch: a sealer's trailer, or one
+  // message larger than the batch that must be sealed on its own.
+  bool init(size_t size, size_t cap = 0) {
+    if (cap < size) cap = size;
+    buf_ = static_cast<uint8_t*>(malloc(cap));
     size_ = buf_ ? size : 0;
+    cap_ = buf_ ? cap : 0;
     return buf_ != nullptr;
   }
   size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
+  uint8_t* raw() { return buf_; }
+  // Into an empty buffer regardless of size(), within capacity().
+  bool put_alone(std::span<const uint8_t> msg) {
+    if (used_ != 0 || msg.size() > cap_) return false;
+    std::memcpy(buf_, msg.data(), msg.size());
+    used_ = msg.size();
+    return true;
+  }
   bool fits(size_t len) const { return used_ + len < size_; }
   // Appends; false if it does not fit (the caller sends first).
   bool add(std::span<const uint8_t> msg) {
@@ -38,7 +51,7 @@ class ChannelBuffer {
 
  private:
   uint8_t* buf_ = nullptr;
-  size_t size_ = 0, used_ = 0;
+  size_t size_ = 0, cap_ = 0, used_ = 0;
 };
 
 }  // namespace ctd

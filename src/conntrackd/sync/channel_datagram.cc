@@ -1,5 +1,6 @@
 #include "conntrackd/sync/channel_datagram.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <net/if.h>
@@ -33,7 +34,14 @@ int DatagramChannel::open(Daemon& d, EventLoop& loop, ChannelReceiver& rx, unsig
     return -1;
   }
   ifflags_ = iface_flags(c.ifname);
-  if (!buf_.init(static_cast<size_t>(mtu - kUdpOverhead))) return -1;
+  const size_t seal = seal_overhead();
+  if (static_cast<size_t>(mtu - kUdpOverhead) <= seal + kHdrReserve) {
+    errno = EMSGSIZE;
+    return -1;
+  }
+  // Sealed packets keep the MTU: the batch shrinks by the trailer.
+  const size_t batch = static_cast<size_t>(mtu - kUdpOverhead) - seal;
+  if (!buf_.init(batch, seal ? std::max(batch, kMaxMessage) + seal : batch)) return -1;
   if (open_sockets() < 0) return -1;
   if (loop.watch<&DatagramChannel::on_readable>(rx_fd_, this) < 0) return -1;
   loop_ = &loop;
@@ -48,6 +56,15 @@ void DatagramChannel::close(EventLoop& loop) {
 int DatagramChannel::flush() {
   if (buf_.empty()) return 0;
   std::span<const uint8_t> d = buf_.data();
+  if (sealer_) {
+    const size_t n = sealer_->seal(buf_.raw(), d.size(), buf_.capacity());
+    if (n == 0) {
+      buf_.clear();
+      cnt_.err_send++;
+      return -EIO;
+    }
+    d = {buf_.raw(), n};
+  }
   const ssize_t n = sendto(tx_fd_, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&dest_), dest_len_);
   buf_.clear();
   if (n < 0) {
@@ -66,6 +83,11 @@ int DatagramChannel::send(std::span<const uint8_t> msg) {
   }
   if (!buf_.fits(msg.size())) {
     int r = flush();
+    if (!buf_.fits(msg.size()) && sealer_) {
+      buf_.put_alone(msg);  // sealed on its own
+      const int e = flush();
+      return r ? r : e;
+    }
     if (!buf_.fits(msg.size())) {
       // Larger than the link's payload: sent alone, as upstream's buffer
       // would (it is only a batching aid).

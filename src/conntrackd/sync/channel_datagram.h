@@ -48,5 +48,7 @@ class DatagramChannel : public Channel {
 // The header sizes upstream subtracts from the MTU.
 inline constexpr int kUdpOverhead = 28;  // IPv4 + UDP
 inline constexpr int kTcpOverhead = 40;  // IPv4 + TCP
+// A sealed channel's batch must still hold a sync header.
+inline constexpr size_t kHdrReserve = 8;
 
 }  // namespace ctd

@@ -58,6 +58,7 @@ int ChannelSet::open(Daemon& d, const Config& cfg, EventLoop& loop, ChannelRecei
   }
   for (unsigned i = 0; i < n_; i++) {
     ch_[i] = channel_create(cfg, i);
+    if (ch_[i]) ch_[i]->set_sealer(sealer_);
     if (!ch_[i] || ch_[i]->open(d, loop, rx, i) < 0) {
       d.log(kLogErr, "can't open channel socket: %s", strerror(errno));
       return -1;

@@ -7,6 +7,7 @@
 // the oldest dropped when full) and goes out first, in order.  The stream
 // is cut into messages by the receiver, which keeps a partial message for
 // the next read.
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdlib>
@@ -123,8 +124,14 @@ class TcpChannel final : public Channel {
     }
     ifflags_ = iface_flags(c.ifname);
     fam_ = c.family == AF_INET6 ? AF_INET6 : AF_INET;
-    if (!buf_.init(static_cast<size_t>(mtu - kTcpOverhead)) ||
-        !errq_.init(cfg_.error_queue_length ? cfg_.error_queue_length : 128, buf_.size() + kMaxMessage))
+    const size_t seal = seal_overhead();
+    if (static_cast<size_t>(mtu - kTcpOverhead) <= seal + kHdrReserve) {
+      errno = EMSGSIZE;
+      return -1;
+    }
+    const size_t batch = static_cast<size_t>(mtu - kTcpOverhead) - seal;
+    if (!buf_.init(batch, seal ? std::max(batch, kMaxMessage) + seal : batch) ||
+        !errq_.init(cfg_.error_queue_length ? cfg_.error_queue_length : 128, buf_.capacity() + kMaxMessage))
       return -1;
     rx_ = static_cast<uint8_t*>(malloc(kChannelRecvBuf));
     if (!rx_) return -1;
@@ -155,6 +162,10 @@ class TcpChannel final : public Channel {
       return -EMSGSIZE;
     }
     if (!buf_.fits(msg.size())) flush();
+    if (!buf_.fits(msg.size()) && sealer_) {
+      buf_.put_alone(msg);  // sealed on its own
+      return flush();
+    }
     if (!buf_.add(msg)) {
       write_out(msg);  // bigger than the buffer: on its own
       return 0;
@@ -164,6 +175,13 @@ class TcpChannel final : public Channel {
 
   int flush() override {
     if (buf_.empty()) return 0;
+    if (sealer_) {
+      const size_t n = sealer_->seal(buf_.raw(), buf_.data().size(), buf_.capacity());
+      if (n) write_out({buf_.raw(), n});
+      else cnt_.err_send++;
+      buf_.clear();
+      return n ? 0 : -EIO;
+    }
     write_out(buf_.data());
     buf_.clear();
     return 0;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "conntrackd/daemon.h"
+#include "conntrackd/sync/sync_auth.h"
 
 namespace ctd {
 
@@ -57,7 +58,14 @@ int SyncEngine::open(EventLoop& loop, ExternalHandler* ext) {
   mode_ = sync_mode_create(*this);
   d_.internal().set_erase_hook(&SyncEngine::on_erase, this);
   if (exps) exps->set_erase_hook(&SyncEngine::on_exp_erase, this);
-  if (channels_.open(d_, loop, *this) < 0) return -1;
+  ChannelReceiver* rx = this;
+  if (d_.config().auth_key_file[0]) {
+    auth_ = new SyncAuth(d_, *this, stream_);
+    if (auth_->open() < 0) return -1;
+    channels_.set_sealer(auth_);
+    rx = auth_;
+  }
+  if (channels_.open(d_, loop, *rx) < 0) return -1;
   compact_.open(ext, d_.config().external_cache_disable ? nullptr : &d_.external());
   kick_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (kick_fd_ < 0 || idle_timer_.open() < 0 || tick_timer_.open() < 0) {
@@ -80,6 +88,8 @@ void SyncEngine::close() {
     loop_ = nullptr;
   }
   channels_.close();
+  delete auth_;
+  auth_ = nullptr;
   if (kick_fd_ >= 0) ::close(kick_fd_);
   kick_fd_ = -1;
   if (mode_) {
@@ -351,9 +361,14 @@ void SyncEngine::apply(const MsgView& m) {
   else ext_->exp_del(exp_);
 }
 
+void SyncEngine::reload_auth() {
+  if (auth_) auth_->reload();
+}
+
 void SyncEngine::fill_stats(SyncStats* s) const {
   s->net = net_;
   compact_.fill(&s->net.compact);
+  if (auth_) s->auth = auth_->counters();
   channels_.fill_stats(s);
   mode_->fill_stats(s);
   // upstream's queue stats: control messages are its allocated nodes.

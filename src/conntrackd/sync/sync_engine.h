@@ -25,6 +25,7 @@
 namespace ctd {
 
 class Daemon;
+class SyncAuth;
 
 // Where flows received from peers go.
 class ExternalHandler {
@@ -68,6 +69,8 @@ class SyncEngine final : public ChannelReceiver {
   void bulk_from_kernel();
   void fill_stats(SyncStats* s) const;
   void put_rsqueue(base::OutBuf& out) { mode_->put_rsqueue(out); }
+  // SIGHUP: the AuthKeyFile is read again (nothing without one).
+  void reload_auth();
   NetworkCounters& net() { return net_; }
   const NetworkCounters& net() const { return net_; }
 
@@ -141,6 +144,7 @@ class SyncEngine final : public ChannelReceiver {
   EventLoop* loop_ = nullptr;
   ExternalHandler* ext_ = nullptr;
   ChannelSet channels_;
+  SyncAuth* auth_ = nullptr;  // AuthKeyFile: between channels_ and us
   SyncNodes* nodes_ = nullptr;
   SyncQueue* txq_ = nullptr;
   SyncQueue* rsq_ = nullptr;
