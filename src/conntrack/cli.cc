@@ -727,7 +727,11 @@ void finish(Parser& p) {
 
 }  // namespace
 
-void cli_set_label_hooks(const LabelHooks& hooks) { g_label_hooks = hooks; }
+LabelHooks cli_set_label_hooks(const LabelHooks& hooks) {
+  LabelHooks old = g_label_hooks;
+  g_label_hooks = hooks;
+  return old;
+}
 
 const ct::LabelMap* cli_labelmap() { return g_labelmap_ok ? &g_labelmap : nullptr; }
 
