@@ -192,8 +192,9 @@ TEST_ENV := BUILD=$(BUILD) BINDIR=$(BINDIR) UNIT_TESTS=$(abspath $(BUILD))/unit_
             CONNTRACK=$(abspath $(BINDIR))/conntrack CONNTRACKD=$(abspath $(BINDIR))/conntrackd \
             CT_FILL=$(abspath $(BINDIR))/ct_fill
 
+# CHECK_ARGS: arguments for tests/run_all.sh (--unit, or a list of scripts).
 check: tests
-	@$(TEST_ENV) tests/run_all.sh
+	@$(TEST_ENV) tests/run_all.sh $(CHECK_ARGS)
 unit: $(BUILD)/unit_tests
 	@$(TEST_ENV) tests/run_all.sh --unit
 integration: all tools

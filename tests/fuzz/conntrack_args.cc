@@ -38,7 +38,8 @@ FUZZ_TARGET(conntrack_args) {
   text[size] = '\0';
   int argc = 0;
   argv[argc++] = argv0;
-  for (size_t i = 0; i <= size && argc <= kMaxArgs; i += std::strlen(text + i) + 1)
+  // A terminating NUL ends the last argument; it does not start an empty one.
+  for (size_t i = 0; i < size && argc <= kMaxArgs; i += std::strlen(text + i) + 1)
     argv[argc++] = text + i;
   argv[argc] = nullptr;
   Job j{argc, argv};
