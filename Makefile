@@ -35,6 +35,13 @@ LDFLAGS  += $(SAN_FLAGS)
 export ASAN_OPTIONS ?= abort_on_error=0:detect_leaks=1:exitcode=86
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 endif
+# `make fuzz` re-runs make with FUZZ=1: clang, libFuzzer's coverage
+# instrumentation plus ASan+UBSan on every object, in build-fuzz/obj/.
+ifeq ($(FUZZ),1)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+CXXFLAGS += -fsanitize=fuzzer-no-link $(FUZZ_SAN) -DFUZZ_LIBFUZZER
+endif
 BUILD    ?= build
 BINDIR   ?= .
 MUSL_BUILD ?= build-musl
@@ -106,7 +113,15 @@ CTD_OBJ  := $(call obj_of,$(CTD_SRC))
 CTLIB_OBJ  := $(call obj_of,$(filter-out $(CT_MAIN),$(CT_SRC)))
 CTDLIB_OBJ := $(call obj_of,$(filter-out $(CTD_MAIN),$(CTD_SRC)))
 
-UNIT_SRC := $(wildcard tests/unit/*.cc)
+# tests/fuzz/: each file with a FUZZ_TARGET is one libFuzzer program for
+# `make fuzz`; the unit tests link them all (and the registry) to replay
+# their corpora.
+FUZZ_SRC := $(wildcard tests/fuzz/*.cc)
+FUZZ_RE  := '^FUZZ_TARGET[(]'
+FUZZ_TARGET_SRC := $(shell grep -l $(FUZZ_RE) $(FUZZ_SRC) /dev/null 2>/dev/null)
+FUZZ_NAMES := $(basename $(notdir $(FUZZ_TARGET_SRC)))
+FUZZ_HELPER_SRC := $(filter-out $(FUZZ_TARGET_SRC) tests/fuzz/registry.cc,$(FUZZ_SRC))
+UNIT_SRC := $(wildcard tests/unit/*.cc) $(FUZZ_SRC)
 UNIT_OBJ := $(call obj_of,$(UNIT_SRC))
 
 # A deleted source must still trigger a relink: each archive and binary also
@@ -132,7 +147,7 @@ MAN5     := $(wildcard man/*.5)
 BASHCOMP := $(wildcard $(addprefix contrib/bash-completion/,$(notdir $(PROGRAMS))))
 
 .PHONY: all programs clean check unit integration tests install uninstall static-musl static \
-        check-static demo
+        check-static demo fuzz fuzz-bins fuzz-run
 all: programs
 programs: $(PROGRAMS)
 tests: all $(BUILD)/unit_tests tools
@@ -164,7 +179,7 @@ $(BINDIR)/conntrackd: $(CTD_OBJ) $(CTD_LIST) $(BUILD)/libcore.a $(if $(filter 1,
 
 # Unit tests may use exceptions/RTTI (GoogleTest does); the code under test
 # is the same objects as in the programs (everything but the main()s).
-$(BUILD)/tests/unit/%.o: tests/unit/%.cc
+$(BUILD)/tests/%.o: tests/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS_ALL) -std=c++20 $(WARN) $(CXXFLAGS) -MMD -MP -c $< -o $@
 
@@ -177,8 +192,9 @@ TEST_ENV := BUILD=$(BUILD) BINDIR=$(BINDIR) UNIT_TESTS=$(abspath $(BUILD))/unit_
             CONNTRACK=$(abspath $(BINDIR))/conntrack CONNTRACKD=$(abspath $(BINDIR))/conntrackd \
             CT_FILL=$(abspath $(BINDIR))/ct_fill
 
+# CHECK_ARGS: arguments for tests/run_all.sh (--unit, or a list of scripts).
 check: tests
-	@$(TEST_ENV) tests/run_all.sh
+	@$(TEST_ENV) tests/run_all.sh $(CHECK_ARGS)
 unit: $(BUILD)/unit_tests
 	@$(TEST_ENV) tests/run_all.sh --unit
 integration: all tools
@@ -227,8 +243,28 @@ static:
 check-static: static-musl
 	tools/check_static.sh $(MUSL_BUILD)
 
+# ---- fuzzing (clang's libFuzzer; Debian: clang libclang-rt-dev) -----------
+# `make fuzz`: build-fuzz/fuzz_NAME for each tests/fuzz/NAME.cc target.
+# `make fuzz-run FUZZ_SECONDS=N`: each for N seconds from its seed corpus
+# (tests/fuzz/corpus/NAME; new inputs go to build-fuzz/corpus/NAME), fails
+# on the first crash, leak or sanitizer report (build-fuzz/crashes/).
+FUZZ_CXX     ?= clang++
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_NAMES))
+fuzz:
+	$(MAKE) FUZZ=1 CXX=$(FUZZ_CXX) BUILD=$(FUZZ_BUILD)/obj FUZZ_BUILD=$(FUZZ_BUILD) fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+FUZZ_HELPER_OBJ := $(call obj_of,$(FUZZ_HELPER_SRC))
+$(FUZZ_BUILD)/fuzz_%: $(BUILD)/tests/fuzz/%.o $(FUZZ_HELPER_OBJ) $(BUILD)/libconntrack.a \
+                      $(BUILD)/libconntrackd.a $(BUILD)/libcore.a
+	$(CXX) $(CXXFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_HELPER_OBJ) \
+	  $(BUILD)/libconntrack.a $(BUILD)/libconntrackd.a $(BUILD)/libcore.a -pthread
+fuzz-run: fuzz
+	tools/fuzz_run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 clean:
-	rm -rf $(BUILD) $(MUSL_BUILD) $(GLIBC_STATIC_BUILD) build-san $(BINDIR)/conntrack $(BINDIR)/conntrackd \
+	rm -rf $(BUILD) $(MUSL_BUILD) $(GLIBC_STATIC_BUILD) build-san build-fuzz $(BINDIR)/conntrack $(BINDIR)/conntrackd \
 	  $(patsubst tools/%.cc,$(BINDIR)/%,$(wildcard tools/*.cc))
 
 -include $(CORE_OBJ:.o=.d) $(CT_OBJ:.o=.d) $(CTD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(RUNTIME_OBJ:.o=.d)

@@ -27,6 +27,8 @@ class OutBuf {
 
   // Inline when it fits, so constant-length pieces become plain stores.
   void put(std::string_view s) {
+    // An empty view may have a null data(), which memcpy/memchr must not see.
+    if (s.empty()) return;
     if (s.size() <= chunk_ - len_) {
       std::memcpy(buf_ + len_, s.data(), s.size());
       len_ += s.size();

@@ -697,8 +697,12 @@ void finish(Parser& p) {
   }
   // Upstream keeps the last -p handler in a global that no parse resets:
   // in a -R batch a line without -p gets the previous -p's final check.
+  // A line without a command (found by fuzzing -R) has no row in the
+  // protocols' matrices (upstream reads one past them; Debian's binary
+  // finds nothing there to object to): it cannot have -p (the main
+  // matrix refused that above), so l4flags is 0 and no check could fire.
   const ProtoHandler* h = cli.proto ? cli.proto : p.carried_proto;
-  if (bit != kCtHelp && h) h->final_check(p.l4flags, bit, p.tmpl());
+  if (bit != kCtHelp && bit != kCmdBitNone && h) h->final_check(p.l4flags, bit, p.tmpl());
   // After upstream's checks, so whatever upstream rejects fails as there.
   if (!counts && (cli.output & kOutOpenMetrics))
     exit_error(kParameterProblem, "`-o openmetrics' is only for -S and -C");
@@ -734,7 +738,11 @@ void finish(Parser& p) {
 
 }  // namespace
 
-void cli_set_label_hooks(const LabelHooks& hooks) { g_label_hooks = hooks; }
+LabelHooks cli_set_label_hooks(const LabelHooks& hooks) {
+  LabelHooks old = g_label_hooks;
+  g_label_hooks = hooks;
+  return old;
+}
 
 const ct::LabelMap* cli_labelmap() { return g_labelmap_ok ? &g_labelmap : nullptr; }
 

@@ -105,7 +105,8 @@ struct LabelHooks {
   void (*load)() = nullptr;
   int (*bit)(std::string_view name) = nullptr;
 };
-void cli_set_label_hooks(const LabelHooks& hooks);
+// Returns the hooks it replaces.
+LabelHooks cli_set_label_hooks(const LabelHooks& hooks);
 
 // What upstream's parser keeps in globals from one -R line to the next:
 // the -o bits of every line so far (one output mask for the whole batch:

@@ -209,22 +209,16 @@ int run_line(Session& s, Cli& cli) {
   }
 }
 
+// The split lines of the batch, for pass 2.
+LineStore g_lines;
+
 }  // namespace
 
-void load_file_main(Session& s, const char* progname, const char* path) {
-  if (std::strcmp(path, "-") == 0) path = "/dev/stdin";
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
-
-  // Large objects: static, one of each for the whole batch.  The same Cli
-  // serves every line (commands may keep a reference to it between calls).
+bool load_file_parse(std::FILE* f, const char* progname, Cli& cli, CliCarry& carry,
+                     bool keep_lines) {
+  // Large objects: static, one of each for the whole batch.
   static char buf[kLineBuf];
   static LineArgs args;
-  static Cli cli;
-  static LineStore lines;
-
-  // Pass 1: split, keep and parse every line.
-  CliCarry carry;
   const char* refused = nullptr;
   bool any = false;
   while (std::fgets(buf, sizeof buf, f) != nullptr) {
@@ -235,14 +229,30 @@ void load_file_main(Session& s, const char* progname, const char* path) {
       case LineArgs::Status::kTooManyArgs: exit_error(kParameterProblem, "too many arguments");
       case LineArgs::Status::kParamTooLong: exit_error(kParameterProblem, "Parameter too long!");
     }
-    lines.add(args);  // before cli_parse permutes argv
+    if (keep_lines) g_lines.add(args);  // before cli_parse permutes argv
     cli_parse(args.argc(), args.argv(), cli, &carry);
     if (refused == nullptr) refused = refused_command(cli);
     any = true;
   }
-  std::fclose(f);
   if (refused != nullptr)
     exit_error(kParameterProblem, "Cannot use command `%s' with --load-file", refused);
+  return any;
+}
+
+void load_file_main(Session& s, const char* progname, const char* path) {
+  if (std::strcmp(path, "-") == 0) path = "/dev/stdin";
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
+
+  // The same Cli serves every line (commands may keep a reference to it
+  // between calls).
+  static Cli cli;
+  LineStore& lines = g_lines;
+
+  // Pass 1: split, keep and parse every line.
+  CliCarry carry;
+  bool any = load_file_parse(f, progname, cli, carry, true);
+  std::fclose(f);
   if (!any) exit_with(0);
 
   static SharedTemplate shared;

@@ -2,6 +2,7 @@
 // commands, one per line, every line parsed before any of them runs.
 #pragma once
 #include <cstddef>
+#include <cstdio>
 
 #include "conntrack/session.h"
 
@@ -39,6 +40,17 @@ class LineArgs {
 // then starts with a newline or '#' is ignored (returns nullptr).  Note
 // that a last line without a newline is not ignored even if blank.
 const char* load_file_line_start(const char* line);
+
+struct Cli;
+struct CliCarry;
+
+// Pass 1 of a batch: reads, splits and parses every line of `f` (nothing
+// runs), exiting as load_file_main does on a line that does not split or
+// parse and on a command -R refuses.  Returns whether any line held a
+// command; `cli` is the last line's.  `keep_lines`: store the split lines
+// for load_file_main's pass 2 (the fuzz target does not).
+bool load_file_parse(std::FILE* f, const char* progname, Cli& cli, CliCarry& carry,
+                     bool keep_lines);
 
 // Runs the batch in `path` ("-" is stdin) and exits: 0 when every line
 // ran, 1 at the first failing line (earlier lines stay applied), 2 when

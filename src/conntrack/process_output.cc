@@ -12,6 +12,8 @@ namespace {
 constexpr size_t kBigBuffer = 1 << 18;
 char g_out_storage[kBigBuffer];
 base::OutBuf g_out(1, g_out_storage, sizeof g_out_storage);
+ExitHook g_exit_hook = nullptr;
+bool g_quiet = false;
 
 }  // namespace
 
@@ -32,6 +34,7 @@ void output_init() {
 base::OutBuf& out() { return g_out; }
 
 void err_vprintf(const char* fmt, va_list ap) {
+  if (g_quiet) return;
   char buf[4096];
   int n = base::format_v(buf, sizeof buf, fmt, ap);
   if (n < 0) return;
@@ -46,7 +49,13 @@ void err_printf(const char* fmt, ...) {
   va_end(ap);
 }
 
+void set_exit_hook(ExitHook hook, bool quiet) {
+  g_exit_hook = hook;
+  g_quiet = quiet;
+}
+
 void exit_with(int status) {
+  if (g_exit_hook != nullptr) g_exit_hook(status);
   g_out.flush();
   _exit(status);
 }

@@ -33,4 +33,11 @@ void err_vprintf(const char* fmt, va_list ap);
 // Flush stdout and exit.
 [[noreturn]] void exit_with(int status);
 
+// Fuzz targets run the argument parser, whose errors end in exit_with,
+// thousands of times in one process: with a hook set, exit_with calls it
+// instead of exiting (it must not return: it longjmps back to the
+// target), and with `quiet` nothing is written to stderr.
+using ExitHook = void (*)(int status);
+void set_exit_hook(ExitHook hook, bool quiet);
+
 }  // namespace conntrack

@@ -73,7 +73,7 @@ size_t log_format_flow_line(char* buf, size_t cap, time_t t, std::string_view te
   if (len < cap - 2) buf[len++] = '\t';
   size_t room = cap - 2 - len;
   size_t n = text.size() < room ? text.size() : room;
-  memcpy(buf + len, text.data(), n);
+  if (n > 0) memcpy(buf + len, text.data(), n);  // empty: data() may be null
   len += n;
   buf[len++] = '\n';
   buf[len] = '\0';

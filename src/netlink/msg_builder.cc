@@ -91,7 +91,7 @@ bool MsgBuilder::put_str(uint16_t type, std::string_view s) {
   if (!p) return false;
   uapi::NlAttr h{static_cast<uint16_t>(uapi::kAttrHdrLen + s.size() + 1), type};
   std::memcpy(p, &h, sizeof h);
-  std::memcpy(p + uapi::kAttrHdrLen, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p + uapi::kAttrHdrLen, s.data(), s.size());  // data() may be null
   return true;
 }
 

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <cstring>
+#include <list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,14 @@ std::vector<uint8_t> kernel_msg(const MsgSpec& s, std::vector<uint8_t>* whole = 
   return std::vector<uint8_t>(buf + 16, buf + b.size());
 }
 
+// A parsed Expect holds views into its message: the test's messages live
+// until the end of the run.
+std::span<const uint8_t> keep(std::vector<uint8_t> msg) {
+  static std::list<std::vector<uint8_t>> kept;
+  kept.push_back(std::move(msg));
+  return kept.back();
+}
+
 std::string print(const ct::Expect& e, ct::OutFormat fmt, ct::MsgKind kind = ct::MsgKind::kList,
                   bool timestamp = false) {
   base::LineBuf<4096> line;
@@ -114,7 +124,7 @@ TEST(Expect, ParsesKernelMessage) {
 
 TEST(Expect, TextMatchesUpstream) {
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(MsgSpec{}), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(MsgSpec{})), e));
   EXPECT_EQ(print(e, ct::OutFormat::kText), kFtpText);
   // -o save has no expectation form upstream: the default line.
   EXPECT_EQ(print(e, ct::OutFormat::kSave), kFtpText);
@@ -125,7 +135,7 @@ TEST(Expect, TextMatchesUpstream) {
 
 TEST(Expect, XmlMatchesUpstream) {
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(MsgSpec{}), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(MsgSpec{})), e));
   const std::string body =
       "<layer3 protonum=\"2\" protoname=\"ipv4\"><expected><src>127.0.0.1</src><dst>127.0.0.1</dst>"
       "</expected><mask><src>255.255.255.255</src><dst>255.255.255.255</dst></mask><master><src>"
@@ -146,7 +156,7 @@ TEST(Expect, ZoneAndFlags) {
   s.has_flags = true;
   s.flag_bits = kExpFPermanent | kExpFInactive | kExpFUserspace;
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(s), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(s)), e));
   std::string t = print(e, ct::OutFormat::kText);
   EXPECT_NE(t.find("sport=36076 dport=2121 zone=7 PERMANENT,INACTIVE,USERSPACE class=0 helper=ftp"),
             std::string::npos) << t;
@@ -155,11 +165,11 @@ TEST(Expect, ZoneAndFlags) {
             std::string::npos) << x;
   // An unknown flag bit alone still ends the (empty) list with a space.
   s.flag_bits = 1u << 5;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(s), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(s)), e));
   t = print(e, ct::OutFormat::kText);
   EXPECT_NE(t.find("zone=7  class=0"), std::string::npos) << t;
   s.flag_bits = kExpFInactive;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(s), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(s)), e));
   t = print(e, ct::OutFormat::kText);
   EXPECT_NE(t.find("zone=7 INACTIVE class=0"), std::string::npos) << t;
 }
@@ -171,7 +181,7 @@ TEST(Expect, Ipv6) {
   s.expected = {"::1", "::1", 6, 0, 51300};
   s.mask = {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6, 0, 65535};
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(s), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(s)), e));
   EXPECT_EQ(print(e, ct::OutFormat::kText),
             "299 proto=6 src=::1 dst=::1 sport=0 dport=51300 "
             "mask-src=ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
@@ -354,7 +364,7 @@ TEST(Expect, TimestampPrefix) {
 
 TEST(Expect, PrintLine) {
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(MsgSpec{}), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(MsgSpec{})), e));
   base::LineBuf<8192> out;
   base::LineBuf<4096> scratch;
   ct::PrintOpts o;
@@ -373,7 +383,7 @@ TEST(Expect, Json) {
   s.has_flags = true;
   s.flag_bits = kExpFPermanent;
   ct::Expect e;
-  ASSERT_TRUE(ct::expect_parse(kernel_msg(s), e));
+  ASSERT_TRUE(ct::expect_parse(keep(kernel_msg(s)), e));
   EXPECT_EQ(print(e, ct::OutFormat::kJson, ct::MsgKind::kNew),
             "{\"type\":\"new\",\"family\":\"ipv4\",\"l3num\":2,\"proto\":\"tcp\",\"protonum\":6,"
             "\"timeout\":299,"

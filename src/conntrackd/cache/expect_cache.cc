@@ -119,7 +119,7 @@ unsigned alen_of(uint8_t family) { return family == uapi::kAfInet6 ? 16 : 4; }
 void put_name(char* dst, size_t cap, std::string_view s) {
   size_t n = s.size() < cap - 1 ? s.size() : cap - 1;
   std::memset(dst, 0, cap);
-  std::memcpy(dst, s.data(), n);
+  if (n > 0) std::memcpy(dst, s.data(), n);  // an empty view may hold nullptr
 }
 
 }  // namespace

@@ -290,7 +290,7 @@ CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
     // Upstream's wire limit is 11 characters; longer names are cut.
     size_t n = f.helper.size() < kMaxHelperName - 1 ? f.helper.size() : kMaxHelperName - 1;
     std::memset(x->helper, 0, sizeof(x->helper));
-    std::memcpy(x->helper, f.helper.data(), n);
+    if (n > 0) std::memcpy(x->helper, f.helper.data(), n);  // empty: data() may be null
     x->has |= kExtHelper;
   }
   if (labels) {

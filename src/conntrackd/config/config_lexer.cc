@@ -196,7 +196,13 @@ size_t match_string(std::string_view s) {
 // bytes before the optional /cidr, hence the 80-bit sets.
 size_t lex_match_ip6(std::string_view s) {
   using Set = std::bitset<80>;
-  const size_t lim = s.size() < 79 ? s.size() : 79;
+  // Only the leading run of hex digits and colons can be matched: the
+  // scan stops there, so the whitespace, words and paths the lexer tries
+  // this at (every token start) cost a byte or two instead of the whole
+  // simulation (fuzzing measured 30 ms for a 4.6 KB file before).
+  size_t lim = 0;
+  while (lim < s.size() && lim < 79 && (is_hex(s[lim]) || s[lim] == ':')) lim++;
+  if (lim == 0) return 0;
   auto hex1to4 = [&](const Set& in) {
     Set out;
     for (size_t p = 0; p < lim; p++) {

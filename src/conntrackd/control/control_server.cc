@@ -407,7 +407,7 @@ void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
     ::close(fd);
     return;
   }
-  pid_t pid = fork();
+  pid_t pid = fork_dumps_ ? fork() : -1;
   if (pid == 0) {
     // The child: write the snapshot, nothing else.
     close_in_child(fd);
@@ -416,12 +416,14 @@ void ControlServer::run_dump(ControlHandler& h, int fd, const DumpJob& job) {
     _exit(0);
   }
   if (pid < 0) {
-    int err = errno;
-    base::LineBuf<128> m;
-    m.put("fork has failed: ");
-    m.put(strerror(err));
-    m.put('\0');
-    h.log(kLogErr, m.view().data());
+    if (fork_dumps_) {
+      int err = errno;
+      base::LineBuf<128> m;
+      m.put("fork has failed: ");
+      m.put(strerror(err));
+      m.put('\0');
+      h.log(kLogErr, m.view().data());
+    }
     set_send_timeout(fd, kReplySendTimeoutMs);
     write_dump(fd, job);  // inline, bounded per write
     ::close(fd);

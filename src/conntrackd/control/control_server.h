@@ -140,6 +140,9 @@ class ControlServer {
   uint64_t refused() const { return refused_; }
   // Peers of open_fd() sockets are checked against this group too (tests).
   void set_group(gid_t g) { group_ = g; }
+  // false: dumps are written inline, as when fork() fails (fuzz targets
+  // serve thousands of requests a second and must not leave children).
+  void set_fork_dumps(bool on) { fork_dumps_ = on; }
   unsigned children() const { return nkids_; }
 
   // Forks a worker child that is reaped and listed by -s process like a
@@ -191,6 +194,7 @@ class ControlServer {
   Child kids_[kMaxDumpChildren];
   unsigned nkids_ = 0;
   gid_t group_ = static_cast<gid_t>(-1);
+  bool fork_dumps_ = true;
   uint64_t refused_ = 0;
 };
 
