@@ -17,10 +17,12 @@
 //    sets and the labels -U/-D filter on (SharedTemplate below).
 #include "conntrack/load_file.h"
 
+#include <sys/mman.h>
+
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
+
+#include "base/fgets_reader.h"
 
 #include "conntrack/cli.h"
 #include "conntrack/cli_checks.h"
@@ -128,9 +130,13 @@ class LineStore {
     if (cap_ - len_ >= need) return;
     size_t cap = cap_ ? cap_ : 1 << 16;
     while (cap - len_ < need) cap *= 2;
-    char* d = static_cast<char*>(std::realloc(data_, cap));
-    if (d == nullptr) exit_error(kOtherProblem, "OOM");
-    data_ = d;
+    // Pages of their own rather than realloc: nothing else in conntrack
+    // needs malloc's free lists (see docs/ARCHITECTURE.md, static sizes).
+    void* d = data_ == nullptr
+                  ? mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                  : mremap(data_, cap_, cap, MREMAP_MAYMOVE);
+    if (d == MAP_FAILED) exit_error(kOtherProblem, "OOM");
+    data_ = static_cast<char*>(d);
     cap_ = cap;
   }
 
@@ -213,8 +219,8 @@ int run_line(Session& s, Cli& cli) {
 
 void load_file_main(Session& s, const char* progname, const char* path) {
   if (std::strcmp(path, "-") == 0) path = "/dev/stdin";
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
+  int fd = base::open_read_only(path);
+  if (fd < 0) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
 
   // Large objects: static, one of each for the whole batch.  The same Cli
   // serves every line (commands may keep a reference to it between calls).
@@ -227,20 +233,22 @@ void load_file_main(Session& s, const char* progname, const char* path) {
   CliCarry carry;
   const char* refused = nullptr;
   bool any = false;
-  while (std::fgets(buf, sizeof buf, f) != nullptr) {
-    const char* line = load_file_line_start(buf);
-    if (line == nullptr) continue;
-    switch (args.split(progname, line)) {
-      case LineArgs::Status::kOk: break;
-      case LineArgs::Status::kTooManyArgs: exit_error(kParameterProblem, "too many arguments");
-      case LineArgs::Status::kParamTooLong: exit_error(kParameterProblem, "Parameter too long!");
+  {
+    base::FgetsReader in(fd);  // closes the file at the end of pass 1
+    while (in.next(buf, sizeof buf)) {
+      const char* line = load_file_line_start(buf);
+      if (line == nullptr) continue;
+      switch (args.split(progname, line)) {
+        case LineArgs::Status::kOk: break;
+        case LineArgs::Status::kTooManyArgs: exit_error(kParameterProblem, "too many arguments");
+        case LineArgs::Status::kParamTooLong: exit_error(kParameterProblem, "Parameter too long!");
+      }
+      lines.add(args);  // before cli_parse permutes argv
+      cli_parse(args.argc(), args.argv(), cli, &carry);
+      if (refused == nullptr) refused = refused_command(cli);
+      any = true;
     }
-    lines.add(args);  // before cli_parse permutes argv
-    cli_parse(args.argc(), args.argv(), cli, &carry);
-    if (refused == nullptr) refused = refused_command(cli);
-    any = true;
   }
-  std::fclose(f);
   if (refused != nullptr)
     exit_error(kParameterProblem, "Cannot use command `%s' with --load-file", refused);
   if (!any) exit_with(0);
