@@ -23,6 +23,7 @@
 #include <cstring>
 
 #include "base/fgets_reader.h"
+#include "base/static_slot.h"
 
 #include "conntrack/cli.h"
 #include "conntrack/cli_checks.h"
@@ -226,7 +227,8 @@ void load_file_main(Session& s, const char* progname, const char* path) {
   // serves every line (commands may keep a reference to it between calls).
   static char buf[kLineBuf];
   static LineArgs args;
-  static Cli cli;
+  static base::StaticSlot<Cli> cli_slot;
+  Cli& cli = cli_slot.construct();
   static LineStore lines;
 
   // Pass 1: split, keep and parse every line.
@@ -253,7 +255,8 @@ void load_file_main(Session& s, const char* progname, const char* path) {
     exit_error(kParameterProblem, "Cannot use command `%s' with --load-file", refused);
   if (!any) exit_with(0);
 
-  static SharedTemplate shared;
+  static base::StaticSlot<SharedTemplate> shared_slot;
+  SharedTemplate& shared = shared_slot.construct();
   shared.take(cli);
 
   // Pass 2: parse each line again (silently, with the batch's final -o
