@@ -2,18 +2,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <unistd.h>
+
+#include "base/fgets_reader.h"
 
 namespace base {
 namespace {
-
-int open_ro(const char* path) {
-  int fd;
-  do fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  return fd;
-}
 
 ssize_t read_some(int fd, char* buf, size_t n) {
   ssize_t r;
@@ -24,7 +18,7 @@ ssize_t read_some(int fd, char* buf, size_t n) {
 
 }  // namespace
 
-LineReader::LineReader(const char* path) : fd_(open_ro(path)) {}
+LineReader::LineReader(const char* path) : fd_(open_read_only(path)) {}
 
 LineReader::~LineReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -59,7 +53,7 @@ bool LineReader::next(std::string_view& line) {
 }
 
 long read_file(const char* path, char* buf, size_t cap) {
-  int fd = open_ro(path);
+  int fd = open_read_only(path);
   if (fd < 0) return -1;
   size_t n = 0;
   while (n < cap) {
@@ -108,8 +102,10 @@ static unsigned digit_value(char c) {
   return 99;
 }
 
-size_t scan_number(std::string_view s, unsigned base, uint64_t& mag, bool& negative) {
+size_t scan_number(std::string_view s, unsigned base, uint64_t& mag, bool& negative,
+                   bool* overflow) {
   size_t i = 0;
+  bool big = false;
   mag = 0;
   negative = false;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
@@ -121,9 +117,10 @@ size_t scan_number(std::string_view s, unsigned base, uint64_t& mag, bool& negat
   for (; i < s.size(); ++i) {
     unsigned d = digit_value(s[i]);
     if (d >= base) break;
-    if (mag > (UINT64_MAX - d) / base) mag = UINT64_MAX;
+    if (big || mag > (UINT64_MAX - d) / base) mag = UINT64_MAX, big = true;
     else mag = mag * base + d;
   }
+  if (overflow != nullptr) *overflow = big;
   if (i == first) {
     negative = false;
     return 0;

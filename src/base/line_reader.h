@@ -43,6 +43,8 @@ bool next_word(std::string_view& s, std::string_view& field);
 // leading blanks): optional sign, then digits in `base` (16 also accepts
 // a "0x"/"0X" prefix).  The magnitude saturates at UINT64_MAX.  Returns
 // the bytes consumed, 0 when there are no digits (then mag is 0).
-size_t scan_number(std::string_view s, unsigned base, uint64_t& mag, bool& negative);
+// *overflow (if given) tells a saturated magnitude from UINT64_MAX itself.
+size_t scan_number(std::string_view s, unsigned base, uint64_t& mag, bool& negative,
+                   bool* overflow = nullptr);
 
 }  // namespace base

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/c_strto.h"
 #include "conntrack/cli_addr.h"
 #include "conntrack/cli_checks.h"
 #include "conntrack/cli_getopt.h"
@@ -332,7 +333,7 @@ void parse_status(const char* arg, uint32_t* status, uint32_t* mask) {
 bool parse_value(const char* s, uint32_t* out, unsigned long max) {
   char* end;
   errno = 0;
-  unsigned long v = std::strtoul(s, &end, 0);
+  unsigned long v = base::c_strtoul(s, &end, 0);
   if (end == s || *end != '\0' || (v == ULONG_MAX && errno == ERANGE) || v > max) return false;
   *out = static_cast<uint32_t>(v);
   return true;
@@ -342,14 +343,14 @@ bool parse_value(const char* s, uint32_t* out, unsigned long max) {
 // number is taken (truncated to 32 bits), even an empty one.
 bool parse_mark(const char* s, uint32_t* value, uint32_t* mask) {
   char* end;
-  unsigned long v = std::strtoul(s, &end, 0);
+  unsigned long v = base::c_strtoul(s, &end, 0);
   if (end == s || (*end != '\0' && *end != '/') || v > UINT32_MAX) return false;
   *value = static_cast<uint32_t>(v);
   if (*end != '/') {
     *mask = ~0u;
     return true;
   }
-  unsigned long m = std::strtoul(end + 1, &end, 0);
+  unsigned long m = base::c_strtoul(end + 1, &end, 0);
   if (*end != '\0') return false;
   *mask = static_cast<uint32_t>(m);
   return true;
@@ -366,7 +367,7 @@ bool valid_port(const char* s) {
   for (const char* c = s; *c; c++)
     if (*c < '0' || *c > '9') return false;
   errno = 0;
-  long port = std::strtol(s, nullptr, 10);
+  long port = base::c_strtol(s, nullptr, 10);
   if ((errno == ERANGE && (port == LONG_MAX || port == LONG_MIN)) || (errno != 0 && port == 0) ||
       port > 65535)
     return false;
@@ -411,7 +412,7 @@ void set_nat(Flow& f, bool dst, const ct::Addr& a, const char* port) {
   f.set.set(dst ? F::kDnatIp : F::kSnatIp);
   if (!port) return;
   // atoi, truncated to 16 bits.
-  (dst ? f.dnat_port : f.snat_port) = static_cast<uint16_t>(std::strtol(port, nullptr, 10));
+  (dst ? f.dnat_port : f.snat_port) = static_cast<uint16_t>(base::c_strtol(port, nullptr, 10));
   f.set.set(dst ? F::kDnatPort : F::kSnatPort);
 }
 
@@ -518,7 +519,7 @@ void parse_one(Parser& p, int c) {
       return;
     case 't': {
       cli.options |= kOptTimeout;
-      auto v = static_cast<uint32_t>(std::strtol(arg, nullptr, 10));  // atol
+      auto v = static_cast<uint32_t>(base::c_strtol(arg, nullptr, 10));  // atol
       p.tmpl().timeout = v;
       p.tmpl().set.set(F::kTimeout);
       cli.exp_timeout = v;
@@ -612,7 +613,7 @@ void parse_one(Parser& p, int c) {
       return;
     case 'b':
       cli.options |= kOptBufferSize;
-      cli.buffer_size = static_cast<size_t>(std::strtol(arg, nullptr, 10));
+      cli.buffer_size = static_cast<size_t>(base::c_strtol(arg, nullptr, 10));
       return;
     case kGetoptMissingArg:
       die_param("option `%s' requires an argument", p.argv[p.g.optind - 1]);

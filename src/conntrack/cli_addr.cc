@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/c_strto.h"
 #include "ct_uapi.h"
 
 namespace conntrack {
@@ -32,7 +33,7 @@ bool inet_aton_glibc(const char* cp, uint8_t out[4]) {
     if (!c_isdigit(c)) return errno = saved, false;
     char* end;
     errno = 0;
-    unsigned long ul = std::strtoul(cp, &end, 0);
+    unsigned long ul = base::c_strtoul(cp, &end, 0);
     if ((ul == ULONG_MAX && errno == ERANGE) || ul > 0xfffffffful) return errno = saved, false;
     val = static_cast<uint32_t>(ul);
     digit = cp != end;
@@ -67,7 +68,7 @@ int parse_addr(const char* s, ct::Addr* addr, int* mask) {
     if (slash) {
       char* end;
       // An int, as upstream stores strtol()'s result.
-      *mask = static_cast<int>(std::strtol(slash + 1, &end, 10));
+      *mask = static_cast<int>(base::c_strtol(slash + 1, &end, 10));
       if (*mask < 0 || end != slash + std::strlen(slash)) *mask = kBadNetmask;
       *slash = '\0';
     } else {

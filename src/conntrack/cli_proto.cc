@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/c_strto.h"
 #include "conntrack/cli_checks.h"
 #include "conntrack/process_output.h"
 #include "ct/names.h"
@@ -23,7 +24,7 @@ using ct::Flow;
 namespace uapi = ::uapi;
 
 // atoi() as glibc defines it: (int)strtol(s, NULL, 10).
-int c_atoi(const char* s) { return static_cast<int>(std::strtol(s, nullptr, 10)); }
+int c_atoi(const char* s) { return static_cast<int>(base::c_strtol(s, nullptr, 10)); }
 uint16_t port_arg(const char* s) { return static_cast<uint16_t>(c_atoi(s)); }
 
 void set_port(Flow& f, ct::Dir d, bool dst, uint16_t port, uint8_t proto) {
@@ -378,7 +379,7 @@ const uint8_t kGreMatrix[kCmdBits][8] = {
 void gre_parse(int c, const char* arg, ProtoTemplates& t, uint32_t* flags) {
   int idx = c - '1';
   // Keys: strtoul base 0, truncated to 16 bits, stored in the port fields.
-  uint16_t key = static_cast<uint16_t>(std::strtoul(arg, nullptr, 0));
+  uint16_t key = static_cast<uint16_t>(base::c_strtoul(arg, nullptr, 0));
   if (parse_port_common(idx, key, uapi::kIpprotoGre, t, flags)) return;
   if (idx != 6 && idx != 7) return;
   set_exp_port(t, idx == 7, key, uapi::kIpprotoGre);
@@ -524,7 +525,7 @@ bool equal_nocase(std::string_view a, const char* b) {
 // strtoul(base 0) <= 255 with nothing trailing (upstream parse_proto_num).
 int parse_proto_num(const char* s) {
   char* end;
-  unsigned long v = std::strtoul(s, &end, 0);
+  unsigned long v = base::c_strtoul(s, &end, 0);
   if (v > 255 || end == s || *end != '\0') return -1;
   return static_cast<int>(v);
 }
@@ -575,7 +576,7 @@ bool for_each_protocol(Fn fn) {
     char num[16] = {0};
     if (words[1].size() >= sizeof num) continue;
     std::memcpy(num, words[1].data(), words[1].size());
-    long v = std::strtol(num, &end, 10);
+    long v = base::c_strtol(num, &end, 10);
     if (*end != '\0' || end == num) continue;
     for (size_t w = 0; w < nw; w++)
       if (w != 1 && fn(words[w], static_cast<int>(v), w == 0)) return true;

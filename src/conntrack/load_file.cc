@@ -17,10 +17,13 @@
 //    sets and the labels -U/-D filter on (SharedTemplate below).
 #include "conntrack/load_file.h"
 
+#include <sys/mman.h>
+
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
+
+#include "base/fgets_reader.h"
+#include "base/static_slot.h"
 
 #include "conntrack/cli.h"
 #include "conntrack/cli_checks.h"
@@ -128,9 +131,13 @@ class LineStore {
     if (cap_ - len_ >= need) return;
     size_t cap = cap_ ? cap_ : 1 << 16;
     while (cap - len_ < need) cap *= 2;
-    char* d = static_cast<char*>(std::realloc(data_, cap));
-    if (d == nullptr) exit_error(kOtherProblem, "OOM");
-    data_ = d;
+    // Pages of their own rather than realloc: nothing else in conntrack
+    // needs malloc's free lists (see docs/ARCHITECTURE.md, static sizes).
+    void* d = data_ == nullptr
+                  ? mmap(nullptr, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                  : mremap(data_, cap_, cap, MREMAP_MAYMOVE);
+    if (d == MAP_FAILED) exit_error(kOtherProblem, "OOM");
+    data_ = static_cast<char*>(d);
     cap_ = cap;
   }
 
@@ -214,14 +221,14 @@ LineStore g_lines;
 
 }  // namespace
 
-bool load_file_parse(std::FILE* f, const char* progname, Cli& cli, CliCarry& carry,
+bool load_file_parse(base::FgetsReader& in, const char* progname, Cli& cli, CliCarry& carry,
                      bool keep_lines) {
   // Large objects: static, one of each for the whole batch.
   static char buf[kLineBuf];
   static LineArgs args;
   const char* refused = nullptr;
   bool any = false;
-  while (std::fgets(buf, sizeof buf, f) != nullptr) {
+  while (in.next(buf, sizeof buf)) {
     const char* line = load_file_line_start(buf);
     if (line == nullptr) continue;
     switch (args.split(progname, line)) {
@@ -241,21 +248,26 @@ bool load_file_parse(std::FILE* f, const char* progname, Cli& cli, CliCarry& car
 
 void load_file_main(Session& s, const char* progname, const char* path) {
   if (std::strcmp(path, "-") == 0) path = "/dev/stdin";
-  FILE* f = std::fopen(path, "r");
-  if (f == nullptr) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
+  int fd = base::open_read_only(path);
+  if (fd < 0) exit_error(kParameterProblem, "Failed to open file %s for reading", path);
 
   // The same Cli serves every line (commands may keep a reference to it
   // between calls).
-  static Cli cli;
+  static base::StaticSlot<Cli> cli_slot;
+  Cli& cli = cli_slot.construct();
   LineStore& lines = g_lines;
 
   // Pass 1: split, keep and parse every line.
   CliCarry carry;
-  bool any = load_file_parse(f, progname, cli, carry, true);
-  std::fclose(f);
+  bool any;
+  {
+    base::FgetsReader in(fd);  // closes the file at the end of pass 1
+    any = load_file_parse(in, progname, cli, carry, true);
+  }
   if (!any) exit_with(0);
 
-  static SharedTemplate shared;
+  static base::StaticSlot<SharedTemplate> shared_slot;
+  SharedTemplate& shared = shared_slot.construct();
   shared.take(cli);
 
   // Pass 2: parse each line again (silently, with the batch's final -o

@@ -2,8 +2,8 @@
 // commands, one per line, every line parsed before any of them runs.
 #pragma once
 #include <cstddef>
-#include <cstdio>
 
+#include "base/fgets_reader.h"
 #include "conntrack/session.h"
 
 namespace conntrack {
@@ -44,12 +44,12 @@ const char* load_file_line_start(const char* line);
 struct Cli;
 struct CliCarry;
 
-// Pass 1 of a batch: reads, splits and parses every line of `f` (nothing
+// Pass 1 of a batch: reads, splits and parses every line `in` reads (nothing
 // runs), exiting as load_file_main does on a line that does not split or
 // parse and on a command -R refuses.  Returns whether any line held a
 // command; `cli` is the last line's.  `keep_lines`: store the split lines
 // for load_file_main's pass 2 (the fuzz target does not).
-bool load_file_parse(std::FILE* f, const char* progname, Cli& cli, CliCarry& carry,
+bool load_file_parse(base::FgetsReader& in, const char* progname, Cli& cli, CliCarry& carry,
                      bool keep_lines);
 
 // Runs the batch in `path` ("-" is stdin) and exits: 0 when every line

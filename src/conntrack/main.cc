@@ -2,6 +2,7 @@
 // summary line and exit with upstream's status.
 #include <cstring>
 
+#include "base/static_slot.h"
 #include "conntrack/cli.h"
 #include "conntrack/commands.h"
 #include "conntrack/load_file.h"
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
   // Batch mode only as the very first argument (spec §6).
   if (argc > 2 && (std::strcmp(argv[1], "-R") == 0 || std::strcmp(argv[1], "--load-file") == 0))
     load_file_main(g_session, argv[0], argv[2]);
-  static Cli cli;
+  static base::StaticSlot<Cli> cli_slot;
+  Cli& cli = cli_slot.construct();
   cli_parse(argc, argv, cli);
   // -E does this itself, after its buffer-size notice, as upstream does.
   if ((cli.cmd == Cmd::kList && cli.table == Table::kConntrack) || cli.cmd == Cmd::kDelete ||

@@ -8,6 +8,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <string_view>
+
+#include "base/c_strto.h"
+#include "base/line_reader.h"
+
 namespace ctd {
 
 int sd_notify_send(std::string_view msg) {
@@ -34,11 +39,15 @@ uint64_t sd_watchdog_usec() {
   const char* us = getenv("WATCHDOG_USEC");
   if (!us || !us[0]) return 0;
   const char* pid = getenv("WATCHDOG_PID");
-  if (pid && pid[0] && strtol(pid, nullptr, 10) != getpid()) return 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(us, &end, 10);
-  if (!end || *end) return 0;
-  return v;
+  if (pid && pid[0] && base::c_strtol(pid, nullptr, 10) != getpid()) return 0;
+  // strtoull(us, &end, 10) with nothing after the number.
+  const char* p = us;
+  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) ++p;
+  uint64_t v;
+  bool neg;
+  std::string_view digits(p);
+  if (base::scan_number(digits, 10, v, neg) != digits.size()) return 0;
+  return neg ? 0 - v : v;
 }
 
 }  // namespace ctd

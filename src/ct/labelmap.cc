@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
+
+#include "base/fgets_reader.h"
 
 namespace ct {
 namespace {
@@ -76,36 +76,6 @@ bool name_is_sane(std::string_view name) {
   return true;
 }
 
-// Reads a file in fgets-sized lines without stdio.
-class LineReader {
- public:
-  explicit LineReader(int fd) : fd_(fd) {}
-  // Fills `line` (kLineMax + 1 bytes) with a NUL-terminated piece; false at EOF.
-  bool next(char* line) {
-    size_t n = 0;
-    while (n < kLineMax) {
-      if (pos_ == len_ && !refill()) break;
-      char c = buf_[pos_++];
-      line[n++] = c;
-      if (c == '\n') break;
-    }
-    line[n] = '\0';
-    return n > 0;
-  }
-
- private:
-  bool refill() {
-    ssize_t r;
-    do r = ::read(fd_, buf_, sizeof buf_); while (r < 0 && errno == EINTR);
-    pos_ = 0;
-    len_ = r > 0 ? static_cast<size_t>(r) : 0;
-    return len_ > 0;
-  }
-  int fd_;
-  char buf_[4096];
-  size_t pos_ = 0, len_ = 0;
-};
-
 }  // namespace
 
 void LabelMap::reset() {
@@ -118,15 +88,14 @@ void LabelMap::reset() {
 
 bool LabelMap::load(const char* path) {
   reset();
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  int fd = base::open_read_only(path);
   if (fd < 0) {
     errno_ = errno;
     return false;
   }
-  LineReader reader(fd);
+  base::FgetsReader reader(fd);
   char line[kLineMax + 1];
-  while (reader.next(line)) add_line(line);
-  ::close(fd);
+  while (reader.next(line, sizeof line)) add_line(line);
   return loaded();
 }
 

@@ -58,14 +58,14 @@ constexpr ProtoName kL4Names[] = {
 
 }  // namespace
 
-const StatusName kSaveStatusNames[4] = {
+constinit const StatusName kSaveStatusNames[4] = {
     {uapi::kIpsExpected, "EXPECTED"},
     {uapi::kIpsSeenReply, "SEEN_REPLY"},
     {uapi::kIpsAssured, "ASSURED"},
     {uapi::kIpsFixedTimeout, "FIXED_TIMEOUT"},
 };
 
-const StatusName kStatusNames[16] = {
+constinit const StatusName kStatusNames[16] = {
     {uapi::kIpsExpected, "EXPECTED"},       {uapi::kIpsSeenReply, "SEEN_REPLY"},
     {uapi::kIpsAssured, "ASSURED"},         {uapi::kIpsConfirmed, "CONFIRMED"},
     {uapi::kIpsSrcNat, "SRC_NAT"},          {uapi::kIpsDstNat, "DST_NAT"},

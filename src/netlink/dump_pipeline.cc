@@ -4,7 +4,8 @@
 #include <cerrno>
 #include <cstring>
 #include <pthread.h>
-#include <semaphore.h>
+
+#include "base/futex_sem.h"
 
 namespace nl {
 namespace {
@@ -28,9 +29,9 @@ struct Slot {
 // datagrams in order, so every dump is walked in the order it arrived.
 struct Ring {
   Slot slots[kRing];
-  sem_t free_slots;
-  sem_t full_slots;
-  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  base::FutexSem free_slots;
+  base::FutexSem full_slots;
+  base::FutexLock mu;
   uint8_t free_stack[kRing];
   unsigned nfree = 0;
   uint8_t fifo[kRing];
@@ -44,31 +45,31 @@ struct Ring {
     abort.store(false);
   }
   unsigned take_free() {
-    pthread_mutex_lock(&mu);
+    mu.lock();
     unsigned i = free_stack[--nfree];
-    pthread_mutex_unlock(&mu);
+    mu.unlock();
     return i;
   }
   void give_free(unsigned i) {
-    pthread_mutex_lock(&mu);
+    mu.lock();
     free_stack[nfree++] = static_cast<uint8_t>(i);
-    pthread_mutex_unlock(&mu);
-    sem_post(&free_slots);
+    mu.unlock();
+    free_slots.post();
   }
   void push_full(unsigned i) {
-    pthread_mutex_lock(&mu);
+    mu.lock();
     fifo[(head + count) % kRing] = static_cast<uint8_t>(i);
     count++;
-    pthread_mutex_unlock(&mu);
-    sem_post(&full_slots);
+    mu.unlock();
+    full_slots.post();
   }
   unsigned pop_full() {
-    while (sem_wait(&full_slots) != 0) {}
-    pthread_mutex_lock(&mu);
+    full_slots.wait();
+    mu.lock();
     unsigned i = fifo[head];
     head = (head + 1) % kRing;
     count--;
-    pthread_mutex_unlock(&mu);
+    mu.unlock();
     return i;
   }
 };
@@ -107,7 +108,7 @@ void* receiver(void* arg) {
   Receiver* a = static_cast<Receiver*>(arg);
   Ring& r = *a->ring;
   for (;;) {
-    while (sem_wait(&r.free_slots) != 0) {}
+    r.free_slots.wait();
     // An abort wake-up is not a free slot: leave without taking one.
     if (r.abort.load(std::memory_order_acquire)) return nullptr;
     unsigned i = r.take_free();
@@ -127,8 +128,8 @@ int recv_dumps_pipelined(Socket* const* socks, RecvState* sts, unsigned n, MsgFn
   if (n > kMaxDumps) return -EINVAL;
   Ring& r = g_ring;
   r.reset();
-  sem_init(&r.free_slots, 0, kRing);
-  sem_init(&r.full_slots, 0, 0);
+  r.free_slots.reset(kRing);
+  r.full_slots.reset(0);
   unsigned running = 0;
   for (unsigned d = 0; d < n; d++) {
     Receiver& rc = g_recv[d];
@@ -155,11 +156,9 @@ int recv_dumps_pipelined(Socket* const* socks, RecvState* sts, unsigned n, MsgFn
   // slot; a recv one is in meanwhile returns with its dump's next
   // datagram, which the kernel keeps producing.
   r.abort.store(true, std::memory_order_release);
-  for (unsigned d = 0; d < n; d++) sem_post(&r.free_slots);
+  for (unsigned d = 0; d < n; d++) r.free_slots.post();
   for (unsigned d = 0; d < n; d++)
     if (g_recv[d].started) pthread_join(g_recv[d].th, nullptr);
-  sem_destroy(&r.free_slots);
-  sem_destroy(&r.full_slots);
   // A dump whose thread could not start is received here, after the others.
   for (unsigned d = 0; d < n && result == 0; d++) {
     if (g_recv[d].started) continue;

@@ -1,8 +1,11 @@
-// conntrack -R: the input is the batch file, read with fgets, split by
+// conntrack -R: the input is the batch file, read line by line, split by
 // upstream's quoting rules and every line parsed with the batch's shared
 // state (pass 1 of load_file_main; nothing runs).  Error exits are caught
 // by cli_harness.
-#include <cstdio>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "base/fgets_reader.h"
 
 #include "conntrack/cli.h"
 #include "conntrack/load_file.h"
@@ -12,23 +15,29 @@
 namespace {
 
 struct Job {
-  std::FILE* f;
+  base::FgetsReader* in;
 };
 
 void parse(void* ctx) {
   static conntrack::Cli cli;
   cli = conntrack::Cli{};
   conntrack::CliCarry carry;
-  (void)conntrack::load_file_parse(static_cast<Job*>(ctx)->f, "conntrack", cli, carry, false);
+  (void)conntrack::load_file_parse(*static_cast<Job*>(ctx)->in, "conntrack", cli, carry, false);
 }
 
 }  // namespace
 
 FUZZ_TARGET(load_file) {
-  if (size == 0) return 0;  // fmemopen refuses an empty buffer
-  Job j{fmemopen(const_cast<uint8_t*>(data), size, "r")};
-  if (j.f == nullptr) return 0;
+  // The batch reader reads a file descriptor: the input goes into a memfd.
+  int fd = memfd_create("load_file", MFD_CLOEXEC);
+  if (fd < 0) return 0;
+  if (size > 0 && write(fd, data, size) != static_cast<ssize_t>(size)) {
+    close(fd);
+    return 0;
+  }
+  lseek(fd, 0, SEEK_SET);
+  base::FgetsReader in(fd);  // closes fd, also after an exit caught by the harness
+  Job j{&in};
   fuzz::cli_run_guarded(parse, &j);
-  std::fclose(j.f);  // also after an exit: the FILE must not leak
   return 0;
 }
