@@ -3,6 +3,7 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -64,7 +65,15 @@ __attribute__((target("sha,sse4.1"))) void blocks_shani(uint32_t h[8], const uin
   _mm_storeu_si128(reinterpret_cast<__m128i*>(h + 4), s1);
 }
 
-bool g_accel = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+// CPUID directly: clang's __builtin_cpu_supports knows no "sha".
+bool cpu_has_sha_ni() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1)) return false;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b & (1u << 29)) != 0;  // CPUID.(EAX=7,ECX=0):EBX.SHA
+}
+
+bool g_accel = cpu_has_sha_ni();
 #else
 bool g_accel = false;
 #endif
@@ -75,7 +84,7 @@ bool sha256_accelerated() { return g_accel; }
 
 bool sha256_set_accelerated(bool on) {
 #if defined(__x86_64__)
-  g_accel = on && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  g_accel = on && cpu_has_sha_ni();
 #else
   (void)on;
 #endif
