@@ -9,7 +9,7 @@
 #
 #   tests/integration/sync_decode.sh     (a second or so)
 set -u
-DECODE=${SYNC_DECODE:-$(pwd)/sync_decode}
+DECODE=${SYNC_DECODE:-$(cd "${BINDIR:-.}" && pwd)/sync_decode}
 T=$(mktemp -d "${TMPDIR:-/tmp}/syncdec.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 PASS=0 FAIL=0
