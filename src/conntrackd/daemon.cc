@@ -561,6 +561,8 @@ int Daemon::run(const Config& cfg, bool daemonize) {
       _exit(0);
     }
     setsid();
+    if (int err = im.loop.rebind_signals(); err < 0)
+      log(kLogErr, "can't receive signals after fork: %s", strerror(-err));
     null_stdio();
     im.logger.set_daemon(true);
     log(kLogNotice, "-- starting in daemon mode --");

@@ -123,6 +123,16 @@ int EventLoop::dispatch(int timeout_ms) {
   }
   return ran;
 }
+int EventLoop::rebind_signals() {
+  int s = slot_of(sfd_);
+  if (sfd_ < 0 || s < 0) return -ENOENT;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = (uint64_t{w_[s].gen} << 32) | static_cast<uint32_t>(s);
+  if (epoll_ctl(ep_, EPOLL_CTL_DEL, sfd_, nullptr) < 0) return -errno;
+  return epoll_ctl(ep_, EPOLL_CTL_ADD, sfd_, &ev) < 0 ? -errno : 0;
+}
+
 int EventLoop::read_signal(int* pid_out) {
   signalfd_siginfo si;
   ssize_t n = read(sfd_, &si, sizeof si);

@@ -64,6 +64,11 @@ class EventLoop {
   int dispatch(int timeout_ms);
   // Reads one pending signal number from the signalfd, or 0.
   int read_signal(int* pid_out = nullptr);
+  // Call in the child after fork(): a signalfd in an epoll set wakes it
+  // for the signals of the process that added it, so a daemonized child
+  // would never see its own SIGTERM.  Re-adding it binds it to the caller.
+  // 0 or -errno.
+  int rebind_signals();
   unsigned watches() const { return nwatch_; }
 
  private:

@@ -154,5 +154,28 @@ check "-d: nothing on the terminal after fork" bash -c "! grep -q 'daemon mode' 
 ctd -k >/dev/null 2>&1
 check "-d: -k removes lock" wait_for test ! -e "$T/ctd.lock"
 
+# -d again, stopped by signals: the daemonized child must get its own
+# SIGHUP (log reopened at the path, as logrotate expects) and SIGTERM (a
+# signalfd added to epoll before the fork would only ever wake for the
+# parent's signals, so init scripts could not stop the daemon).
+nstart() { grep -c -- '-- starting in daemon mode --' "$T/ctd.log"; }
+before=$(nstart)
+started_again() { (($(nstart) > before)); }
+ctd -d >/dev/null 2>&1
+check "-d (signals): socket appears" wait_for test -S "$T/ctd.sock"
+check "-d (signals): daemon mode logged" wait_for started_again
+dpid=$(grep -- '-- starting in daemon mode --' "$T/ctd.log" | tail -1 | sed -n 's/.*(pid=\([0-9]*\)).*/\1/p')
+check "-d (signals): daemon pid logged" test -n "$dpid"
+if [[ -n $dpid ]]; then
+  mv "$T/ctd.log" "$T/ctd.log.1"
+  kill -HUP "$dpid"
+  check "-d: SIGHUP reopens the log at its path" wait_for test -e "$T/ctd.log"
+  kill -TERM "$dpid"
+  check "-d: SIGTERM stops the daemon" wait_for dead "$dpid"
+  check "-d: SIGTERM: shutdown logged" grep -q -- '---- shutdown received ----' "$T/ctd.log"
+  check "-d: SIGTERM removes lock" wait_for test ! -e "$T/ctd.lock"
+  alive "$dpid" && kill -9 "$dpid"
+fi
+
 echo "conntrackd_basic: $PASS passed, $FAIL failed"
 ((FAIL == 0))
