@@ -360,6 +360,14 @@ void ControlServer::close_in_child(int keep_fd) {
   signal(SIGTERM, SIG_DFL);
   signal(SIGINT, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
+  // The daemon blocks them for its signalfd; blocked, SIG_DFL would never
+  // run and a child could not be stopped.  SIGHUP stays blocked: a reload
+  // signal must not end a commit half way.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
   for (unsigned s = 0; s < kMaxPending; s++) {
     if (pend_[s].fd >= 0 && pend_[s].fd != keep_fd) ::close(pend_[s].fd);
   }
