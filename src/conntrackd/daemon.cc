@@ -253,7 +253,10 @@ int Daemon::flush_caches(bool internal, bool external) {
   }
   if (external && external_inject()) external = false;  // nothing cached
   // upstream cache_flush(): every entry removed counts as destroyed.
-  if (internal) internal_.flush();
+  if (internal) {
+    if (impl_) impl_->ks.cancel_commit_catch_up();
+    internal_.flush();
+  }
   if (external) external_.flush();
   return 0;
 }

@@ -43,6 +43,10 @@ void KernelSync::on_dump_msg(const NlMsgHdr& h, std::span<const uint8_t> p) {
   }
   if (!filter_accepts(d_.config().filter, f)) return;
   if (d_.stats_mode()) f.set.clear(F::kTimeout);
+  if (async_.after_commit) {
+    catch_up_after_commit(f);
+    return;
+  }
   upsert(f);
 }
 
@@ -187,6 +191,7 @@ void KernelSync::on_async_readable(unsigned i) {
       async_.failed = true;
     }
     async_.running = false;
+    async_.after_commit = false;
     if (async_.purge && !async_.failed && !async_.intr) sweep_unseen();
     return;
   }

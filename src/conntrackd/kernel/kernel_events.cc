@@ -60,7 +60,36 @@ void KernelSync::resume_new_events() {
   new_paused_ = false;
   if (ev_.set_opt(uapi::kNetlinkAddMembership, uapi::kNfnlgrpConntrackNew) < 0)
     d_.log(kLogErr, "can't listen to new conntrack events again: %s", strerror(errno));
-  start_async_resync(false, false);
+  if (catch_up_cancelled_) {
+    catch_up_cancelled_ = false;
+    return;
+  }
+  if (async_.running) return;  // the one under way adds them (and announces them)
+  if (bg_[0].fd() < 0) {
+    async_.after_commit = true;  // the synchronous fallback reads it too
+    start_async_resync(false, false);
+    async_.after_commit = false;
+    return;
+  }
+  if (start_async_resync(false, false) == 0 && async_.running) async_.after_commit = true;
+}
+
+void KernelSync::cancel_commit_catch_up() {
+  if (new_paused_) catch_up_cancelled_ = true;
+  if (async_.running && async_.after_commit) async_.catch_up_dropped = true;
+}
+
+// A dumped flow after our commit is what upstream's NEW event for it would
+// have been: an entry the cache already has is left alone (no event would
+// have come), a new one is added, and only announced to the peers when it
+// did not come from our commit (upstream skips its own commit's events;
+// what another process created meanwhile is sent).
+void KernelSync::catch_up_after_commit(const ct::Flow& f) {
+  if (async_.catch_up_dropped) return;
+  FlowCache& c = d_.internal();
+  if (c.lookup(f) != kNilRef) return;
+  const bool committed = d_.external().lookup(f) != kNilRef;
+  upsert(f, committed);
 }
 
 bool KernelSync::on_events() {

@@ -79,6 +79,10 @@ class KernelSync {
   // included.  True if the group was left.
   bool pause_new_events();
   void resume_new_events();
+  // The internal cache was flushed after our commit began: upstream would
+  // have added the commit's entries as their events came and then flushed
+  // them, so the catch-up resync is dropped (pending or under way).
+  void cancel_commit_catch_up();
 
   // Dumps the kernel table into the internal cache (upsert).  With purge,
   // entries the dump did not return are removed afterwards (stats mode
@@ -116,6 +120,8 @@ class KernelSync {
 
  private:
   void upsert(const ct::Flow& f, bool quiet = false);
+  void catch_up_after_commit(const ct::Flow& f);
+  bool catch_up_cancelled_ = false;
   void count_bypass(const uapi::NlMsgHdr& h, bool destroy, bool exp);
   void handle_exp_bypass(const uapi::NlMsgHdr& h, std::span<const uint8_t> p);
   int conntrack_exists(const ct::Flow& key);
@@ -128,6 +134,10 @@ class KernelSync {
   struct AsyncResync {
     bool running = false, purge = false, failed = false, v6_after = false;
     bool intr = false;  // a half saw NLM_F_DUMP_INTR: no purge
+    // After our commit: catch up on the NEW events we did not listen to
+    // (kernel_events.cc), as if they had arrived.
+    bool after_commit = false;
+    bool catch_up_dropped = false;  // cancel_commit_catch_up() came meanwhile
     bool active[2] = {};
     unsigned pending = 0;
     nl::RecvState st[2];

@@ -53,6 +53,12 @@ class Alarm final : public SyncModeOps {
     bool queued = false;
     e_.for_each_live([&](uint32_t ref) {
       QLinks& l = e_.nodes().links(ref);
+      // No deadline yet: a flow from a kernel dump, which (as upstream's
+      // cache_alarm_add) is not sent now but gets its first random refresh.
+      if (l.seq == 0) {
+        l.seq = now + next_delay();
+        return;
+      }
       if (static_cast<int32_t>(now - l.seq) < 0 || e_.nodes().where(ref) != SyncQ::kNone) return;
       l.seq = now + next_delay();
       e_.txq().push_back(ref);
