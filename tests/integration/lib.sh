@@ -168,7 +168,7 @@ CTT_NORM_TIME='s/^((ipv4|ipv6|unknown) +[0-9]+ +)?([a-z0-9]+ +[0-9]+ )[0-9]+ /\1
 s/delta-time=[0-9]+/delta-time=D/g
 s/<timeout>[0-9]+<\/timeout>/<timeout>T<\/timeout>/g
 s/<deltatime>[0-9]+<\/deltatime>/<deltatime>D<\/deltatime>/g
-s/^-A -t [0-9]+ /-A -t T /'
+s/^-([AD]) -t [0-9]+ /-\1 -t T /'
 CTT_NORM_ID='s/ id=[0-9]+/ id=ID/g
 s/<id>[0-9]+<\/id>/<id>ID<\/id>/g'
 # Start/stop timestamps differ between two namespaces populated one after

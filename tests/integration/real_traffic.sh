@@ -22,6 +22,9 @@ ip -n "$NB" addr add fd77::2/64 dev "$vb" nodad
 ip -n "$NA" link set "$va" up
 ip -n "$NB" link set "$vb" up
 for n in "$NA" "$NB"; do
+  # TIME_WAIT entries must outlive a slow run (120 s by default: on a
+  # loaded machine they expired between the oracle's listing and ours).
+  ip netns exec "$n" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=3600
   ip netns exec "$n" nft -f - <<'EOF'
 table inet t {
   chain o { type filter hook output priority 0; ct state new counter; }
