@@ -408,7 +408,7 @@ void null_stdio() {
 
 // upstream ctnl_init(): the mode's caches, the initial dump and the
 // kernel sockets.  0 or -1 (logged).
-int Daemon::start_ctnl() {
+int Daemon::init_caches() {
   if (cfg_.sync) {  // upstream init_sync()
     if (cfg_.sync_mode_bits == 0)
       log(kLogWarning, "No synchronization mode specified. Defaulting to FT-FW mode.");
@@ -433,7 +433,7 @@ int Daemon::start_ctnl() {
       return -1;
     }
   }
-  return impl_->ks.open();
+  return 0;
 }
 
 // upstream init_sync(): the external handler, the channels and the mode.
@@ -511,8 +511,12 @@ int Daemon::run(const Config& cfg, bool daemonize) {
   // Only Sync or Stats runs the conntrack side (upstream's init()): with
   // neither (an empty file, a lone Helper block) the daemon just idles.
   const bool ctnl = cfg_.sync || cfg_.stats;
-  if (ctnl && start_ctnl() < 0) return fail();
+  // upstream ctnl_init(): the caches, then the sync mode (channels), and
+  // only then the netlink handles and the populating dump, so a channel
+  // that cannot open fails before any netlink notice is logged.
+  if (ctnl && init_caches() < 0) return fail();
   if (cfg_.sync && start_sync() < 0) return fail();
+  if (ctnl && im.ks.open() < 0) return fail();
   if (cfg_.helper && cthelper_start(*this) < 0) return fail();
   if (im.resync_timer.open() < 0 || im.poll_timer.open() < 0 || im.purge_timer.open() < 0 ||
       im.watchdog_timer.open() < 0) {

@@ -190,7 +190,7 @@ class Daemon {
   void set_config_for_test(const Config& cfg) { cfg_ = cfg; }
 
  private:
-  int start_ctnl();
+  int init_caches();
   int start_sync();
   int flush_in_child(bool expect);
 

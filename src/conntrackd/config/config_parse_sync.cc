@@ -1,4 +1,5 @@
 // Sync { }: timers, Mode blocks, channel blocks and Options.
+#include <net/if.h>
 #include <cstring>
 #include <strings.h>
 #include <sys/socket.h>
@@ -222,6 +223,10 @@ bool ConfigParser::parse_channel_option(ChannelProto proto) {
         std::memcpy(ch->ifname, v.data(), n);
         ch->ifname[n] = '\0';
       }
+      // Upstream looks the name up while parsing (so client commands
+      // warn too); the channel then fails to open with ENODEV.
+      if (!ch->ifname_too_long && if_nametoindex(ch->ifname) == 0)
+        warn("%.*s is an invalid interface", vlen, v.data());
       break;
     case Kw::kChecksum: ch->checksum = cur_.tok == Tok::kOn; break;
     case Kw::kGroup:

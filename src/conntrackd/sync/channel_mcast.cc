@@ -22,6 +22,15 @@ class McastChannel final : public DatagramChannel {
   int open_sockets() override { return cc().family == AF_INET6 ? open6() : open4(); }
 
  private:
+  // Upstream sets up the sending socket first, and when its multicast
+  // options fail (an IPv4_interface that is not local, say) it closes
+  // the socket twice, so the start-up error always reads "Bad file
+  // descriptor"; the drop-in fails in the same order with the same words.
+  static int tx_failed() {
+    errno = EBADF;
+    return -1;
+  }
+
   int common(int fam) {
     const ChannelConfig& c = cc();
     rx_fd_ = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -39,6 +48,11 @@ class McastChannel final : public DatagramChannel {
   int open4() {
     const ChannelConfig& c = cc();
     if (common(AF_INET) < 0) return -1;
+    const unsigned char no = 0;
+    if (setsockopt(tx_fd_, IPPROTO_IP, IP_MULTICAST_LOOP, &no, sizeof no) < 0) return tx_failed();
+    in_addr ifa;
+    std::memcpy(&ifa, c.mcast_iface, 4);
+    if (setsockopt(tx_fd_, IPPROTO_IP, IP_MULTICAST_IF, &ifa, sizeof ifa) < 0) return tx_failed();
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(static_cast<uint16_t>(c.port));
@@ -48,11 +62,6 @@ class McastChannel final : public DatagramChannel {
     std::memcpy(&mr.imr_multiaddr, c.local, 4);
     std::memcpy(&mr.imr_interface, c.mcast_iface, 4);
     if (setsockopt(rx_fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return -1;
-    const unsigned char no = 0;
-    if (setsockopt(tx_fd_, IPPROTO_IP, IP_MULTICAST_LOOP, &no, sizeof no) < 0) return -1;
-    in_addr ifa;
-    std::memcpy(&ifa, c.mcast_iface, 4);
-    if (setsockopt(tx_fd_, IPPROTO_IP, IP_MULTICAST_IF, &ifa, sizeof ifa) < 0) return -1;
     sockaddr_in* d = reinterpret_cast<sockaddr_in*>(&dest_);
     d->sin_family = AF_INET;
     d->sin_port = htons(static_cast<uint16_t>(c.port));
@@ -64,6 +73,10 @@ class McastChannel final : public DatagramChannel {
   int open6() {
     const ChannelConfig& c = cc();
     if (common(AF_INET6) < 0) return -1;
+    const int no = 0;
+    if (setsockopt(tx_fd_, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &no, sizeof no) < 0) return tx_failed();
+    const int idx = ifindex();
+    if (setsockopt(tx_fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx) < 0) return tx_failed();
     sockaddr_in6 sa{};
     sa.sin6_family = AF_INET6;
     sa.sin6_port = htons(static_cast<uint16_t>(c.port));
@@ -73,10 +86,6 @@ class McastChannel final : public DatagramChannel {
     std::memcpy(&mr.ipv6mr_multiaddr, c.local, 16);
     mr.ipv6mr_interface = static_cast<unsigned>(ifindex());
     if (setsockopt(rx_fd_, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr) < 0) return -1;
-    const int no = 0;
-    if (setsockopt(tx_fd_, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &no, sizeof no) < 0) return -1;
-    const int idx = ifindex();
-    if (setsockopt(tx_fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx) < 0) return -1;
     sockaddr_in6* d = reinterpret_cast<sockaddr_in6*>(&dest_);
     d->sin6_family = AF_INET6;
     d->sin6_port = htons(static_cast<uint16_t>(c.port));
