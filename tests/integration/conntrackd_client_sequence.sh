@@ -8,7 +8,9 @@
 #     event group, kernel_sync.h): that catch-up must neither announce
 #     flows the cache already had nor re-add flows a later -f flushed;
 #   * ALARM must not send the flows of the start-up dump at the first tick
-#     (upstream gives each a random first refresh within RefreshTime).
+#     (upstream gives each a random first refresh within RefreshTime);
+#   * FT-FW's resend queue keeps a control message's flags as sent (the
+#     HELLO bit of a -n request before any HELLO_BACK), as -s rsqueue shows.
 # The sync peer does not exist (a veth with nobody behind it): only what a
 # daemon sends is looked at.
 #
@@ -112,6 +114,11 @@ run_sequence() {
     {
       echo "### after '${a:-start}'"
       nsx "$bin" -C "$conf" -s cache
+      # The resend queue as shown (sequence numbers move with the clock):
+      # what each command queued and its flags (HELLO until a HELLO_BACK).
+      if [[ $mode == FTFW ]]; then
+        nsx "$bin" -C "$conf" -s rsqueue | sed -E 's/seq:[0-9]+/seq:N/'
+      fi
       if [[ $mode == ALARM ]]; then
         nsx "$bin" -C "$conf" -s network | grep -E 'Bytes sent|Pckts sent'
       fi
@@ -134,7 +141,7 @@ for mode in FTFW NOTRACK ALARM; do
     continue
   fi
   if cmp -s "$T/ours.$mode" "$T/up.$mode"; then
-    pass "$mode: -s cache after start -c -f -F -R -B -n -t equals upstream's"
+    pass "$mode: -s cache (FT-FW: and -s rsqueue) after start -c -f -F -R -B -n -t equals upstream's"
   else
     fail "$mode: -s cache after each command equals upstream's" \
       "$(diff "$T/ours.$mode" "$T/up.$mode" | head -20)"

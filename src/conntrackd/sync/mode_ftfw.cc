@@ -123,6 +123,9 @@ class Ftfw final : public SyncModeOps {
   void send_ctl_node(uint32_t r) {
     CtlNode& c = e_.nodes().ctl(r);
     const uint8_t flags = static_cast<uint8_t>(c.flags | hello_flags());
+    // Kept as sent, as upstream keeps the message itself: -s rsqueue shows
+    // the HELLO bits, and a resend repeats them.
+    c.flags = flags;
     c.q.seq = e_.send_ctl(flags, c.from, c.to);
     if (c.flags & (kFlagAck | kFlagNack | kFlagResync)) rs_push(r);
     else e_.nodes().ctl_free(r);
