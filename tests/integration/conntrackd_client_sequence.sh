@@ -163,5 +163,27 @@ else
   fail "ALARM: nothing sent at start nor after -c" "$(grep -A2 "after '-c'" "$T/ours.ALARM")"
 fi
 
+# TCP to a peer that never answers: what could not be sent waits in the
+# error queue, and (upstream's queue_object_new counts them) its messages
+# are allocated queue nodes as the control messages are.
+sed 's/UDP Default {/TCP Default {/' "$T/FTFW.conf" >"$T/TCP.conf"
+rm -f "$T/lock" "$T/sock" "$T/log"
+nsx "$OURS" -C "$T/TCP.conf" -d >/dev/null 2>&1
+if wait_sock; then
+  sleep 2.5
+  sed -n 's/.*(pid=\([0-9]*\)) \[notice\] -- starting in daemon mode --.*/\1/p' "$T/log" | tail -1 >"$T/daemon.pid"
+  q=$(nsx "$OURS" -C "$T/TCP.conf" -s queue)
+  nodes=$(awk '/allocated queue nodes/{print $4}' <<<"$q")
+  errq=$(awk '/^queue errorq/{e=1} e && /current elements/{print $3; exit}' <<<"$q")
+  if [[ -n $errq && $errq -gt 0 && $nodes == "$errq" ]]; then
+    pass "TCP: the error queue's $errq messages are the allocated queue nodes"
+  else
+    fail "TCP: the error queue's messages are the allocated queue nodes" "$q"
+  fi
+  nsx "$OURS" -C "$T/TCP.conf" -k >/dev/null 2>&1
+else
+  fail "TCP: daemon started"
+fi
+
 echo "conntrackd_client_sequence: $PASS passed, $FAIL failed"
 ((FAIL == 0))

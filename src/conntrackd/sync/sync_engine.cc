@@ -371,8 +371,11 @@ void SyncEngine::fill_stats(SyncStats* s) const {
   if (auth_) s->auth = auth_->counters();
   channels_.fill_stats(s);
   mode_->fill_stats(s);
-  // upstream's queue stats: control messages are its allocated nodes.
-  s->queue_nodes = nodes_->ctl_used();
+  // upstream's queue stats: its allocated nodes are the control messages
+  // and the TCP error queue's held messages (queue_object_new counts both).
+  uint32_t errq_len = 0, errq_drops = 0;
+  channels_.error_queue_stats(&errq_len, &errq_drops);
+  s->queue_nodes = nodes_->ctl_used() + errq_len;
   for (unsigned i = 0; i < s->nqueues && i < kMaxStatsQueues; i++) {
     QueueInfo& q = s->queues[i];
     const SyncQueue* src = nullptr;
