@@ -51,6 +51,10 @@ run_pair() {
     sleep 0.2
   done
   echo "$n" >"$SYNC_T/int.$tag"
+  # What B's commit sent back: upstream never announces its own commit's
+  # flows, so A's external cache stays as it was (empty).
+  sleep 0.5
+  sync_ext A "$sbin" | wc -l >"$SYNC_T/back.$tag"
   sync_stop A
   sync_stop B
 }
@@ -78,6 +82,12 @@ for mode in FTFW NOTRACK ALARM; do
       else
         fail "$mode/$proto $dir: internal cache after commit" \
           "$(cat "$SYNC_T/int.cur") flows, Debian -> Debian: $(cat "$SYNC_T/int.ref")"
+      fi
+      if [[ $(cat "$SYNC_T/back.cur") == "$(cat "$SYNC_T/back.ref")" ]]; then
+        pass "$mode/$proto $dir: the commit announces nothing back"
+      else
+        fail "$mode/$proto $dir: the commit announces nothing back" \
+          "A's external cache holds $(cat "$SYNC_T/back.cur") flows, Debian -> Debian: $(cat "$SYNC_T/back.ref")"
       fi
       if diff -u "$SYNC_T/kern.ref" "$SYNC_T/kern.cur" >"$SYNC_T/diff"; then
         pass "$mode/$proto $dir: committed table"
