@@ -86,10 +86,10 @@ void KernelSync::cancel_commit_catch_up() {
 // what another process created meanwhile is sent).
 void KernelSync::catch_up_after_commit(const ct::Flow& f) {
   if (async_.catch_up_dropped) return;
-  FlowCache& c = d_.internal();
-  if (c.lookup(f) != kNilRef) return;
-  const bool committed = d_.external().lookup(f) != kNilRef;
-  upsert(f, committed);
+  uint32_t ref = kNilRef;
+  // add() leaves an entry the cache already has untouched (kExists).
+  if (d_.internal().add(f, Daemon::now(), &ref) != CacheErr::kOk) return;
+  if (announce_ && d_.external().lookup(f) == kNilRef) d_.sync_local(ref);
 }
 
 bool KernelSync::on_events() {
