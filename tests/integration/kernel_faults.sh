@@ -229,11 +229,12 @@ for ((r = 0; r < 4 && ok; r++)); do
     dumps=$((dumps + 1))
   done
   nsx "$CT_RAWDUMP" 2>&1 | grep -q NLM_F_DUMP_INTR && intr=$((intr + 1))
+  ctd -R >/dev/null 2>&1 || { ok=0; why="the daemon's -R failed during churn"; }
 done
 wait "$churn"
 forget "$churn"
 if ((ok)); then
-  pass "churn: $dumps dumps (ours and Debian's alternating) during churn: every flow that stayed, nothing unknown"
+  pass "churn: $dumps dumps (ours and Debian's alternating) and 4 daemon resyncs (-R) during churn: every flow that stayed, nothing unknown"
 else
   fail "churn: dumps during churn" "$why"
 fi

@@ -3,7 +3,9 @@
 // datagrams into the other, so every fault is exact and repeatable:
 // signals interrupting a blocked recvmsg (EINTR), NLM_F_DUMP_INTR on a
 // dump's messages, datagrams longer than the buffer, messages cut short,
-// a tail too short for a header.  Both the plain loop (recv_until_done)
+// a tail too short for a header.  ENOBUFS cannot be scripted on a unix
+// socket: that one is the real kernel's, in a namespace of the test's own
+// (netns_child.h), on an event socket with the smallest buffer.  Both the plain loop (recv_until_done)
 // and the pipelined one of the daemon's resync and `conntrack -L`
 // (recv_dumps_pipelined, a receiving thread per dump) are run.
 #include <gtest/gtest.h>
@@ -23,10 +25,15 @@
 #include <ctime>
 #include <vector>
 
+#include "ct/flow.h"
+#include "ct/flow_build.h"
+#include "ct_uapi.h"
 #include "netlink/dump_pipeline.h"
+#include "netlink/msg_builder.h"
 #include "netlink/recv_loop.h"
 #include "netlink/socket.h"
 #include "nl_uapi.h"
+#include "tests/unit/netns_child.h"
 
 namespace {
 
@@ -293,6 +300,87 @@ TEST(NetlinkStream, TruncatedMessagesEndTheDump) {
       EXPECT_GE(a.got.ids.size(), 4u);  // what came before is delivered
     }
   }
+}
+
+// ---- ENOBUFS: the kernel's own, on an event socket -------------------------
+
+// Creates UDP flows 10.77.x.y -> 10.78.0.1:53 in the current namespace, in
+// batches, without acks (the kernel answers only errors).
+bool create_flows(nl::Socket& req, uint32_t first, uint32_t n) {
+  static uint8_t buf[65536];
+  ct::Flow f;
+  f.family = AF_INET;
+  for (ct::Dir d : {ct::kDirOrig, ct::kDirRepl}) {
+    f.tuple[d].l3 = AF_INET;
+    f.tuple[d].l4 = 17;
+    for (ct::F x : {ct::F::kOrigL3, ct::F::kOrigSrc, ct::F::kOrigDst, ct::F::kOrigL4, ct::F::kOrigPortSrc,
+                    ct::F::kOrigPortDst})
+      f.set.set(ct::tuple_field(d, x));
+  }
+  f.timeout = 600;
+  f.set.set(ct::F::kTimeout);
+  for (uint32_t i = first; i < first + n;) {
+    nl::MsgBuilder b(buf, sizeof buf);
+    for (; i < first + n && b.size() + 512 < sizeof buf; i++) {
+      ct::Tuple& o = f.tuple[ct::kDirOrig];
+      ct::Tuple& r = f.tuple[ct::kDirRepl];
+      const uint8_t src[4] = {10, 77, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)}, dst[4] = {10, 78, 0, 1};
+      std::memcpy(o.src.b, src, 4);
+      std::memcpy(o.dst.b, dst, 4);
+      o.sport = 1024;
+      o.dport = 53;
+      r.src = o.dst;
+      r.dst = o.src;
+      r.sport = 53;
+      r.dport = 1024;
+      if (!ct::build_ct_new(b, f, uapi::kNlmFCreate | uapi::kNlmFExcl, req.next_seq())) return false;
+    }
+    if (req.send({buf, b.size()}) != 0) return false;
+  }
+  return true;
+}
+
+// Events faster than a full buffer drains: recv says ENOBUFS once, is not
+// retried as EINTR is, and the socket goes on delivering what follows
+// (what the daemon's overrun resync and `conntrack -E`'s warning rely on).
+TEST(NetlinkStream, EnobufsIsReportedOnceAndTheSocketGoesOn) {
+  netns_child::run_in_netns([] {
+    nl::Socket ev, req;
+    if (ev.open(1u << (uapi::kNfnlgrpConntrackNew - 1)) < 0 || req.open() < 0)
+      netns_child::child_skip("no NETLINK_NETFILTER socket in the namespace");
+    ev.set_rcvbuf(1, false);  // the kernel's minimum
+    timeval tv{0, 200000};
+    ASSERT_EQ(setsockopt(ev.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+    ASSERT_TRUE(create_flows(req, 0, 400));
+    static uint8_t buf[65536];
+    int enobufs = 0, first_error_at = -1, events = 0;
+    for (int k = 0; k < 2000; k++) {
+      const ssize_t n = ev.recv(buf, sizeof buf);
+      if (n == -EAGAIN) break;  // drained
+      if (n == -ENOBUFS) {
+        if (first_error_at < 0) first_error_at = k;
+        enobufs++;
+        continue;
+      }
+      ASSERT_GT(n, 0) << strerror(static_cast<int>(-n));
+      nl::RecvState st;
+      auto count = [&](const uapi::NlMsgHdr&, std::span<const uint8_t>) { ++events; return int{nl::kCbOk}; };
+      EXPECT_EQ(nl::walk_datagram({buf, static_cast<size_t>(n)}, st, count), 1);
+    }
+    EXPECT_EQ(enobufs, 1);         // one overflow, reported once
+    EXPECT_EQ(first_error_at, 0);  // before the events that did fit
+    EXPECT_GT(events, 0);
+    EXPECT_LT(events, 400);        // the rest were lost: hence the resync
+    // Afterwards the socket works as before.
+    events = 0;
+    ASSERT_TRUE(create_flows(req, 1000, 1));
+    const ssize_t n = ev.recv(buf, sizeof buf);
+    ASSERT_GT(n, 0) << strerror(static_cast<int>(-n));
+    nl::RecvState st;
+    auto count = [&](const uapi::NlMsgHdr&, std::span<const uint8_t>) { ++events; return int{nl::kCbOk}; };
+    EXPECT_EQ(nl::walk_datagram({buf, static_cast<size_t>(n)}, st, count), 1);
+    EXPECT_EQ(events, 1);
+  });
 }
 
 }  // namespace
