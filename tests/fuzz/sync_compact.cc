@@ -43,6 +43,10 @@ struct Receiver {
     rx.open(&ext, &cache);
   }
   void reset() {
+    // Nothing carries over from an earlier input (within one, the decoder's
+    // reused flow does carry over, as in the daemon).
+    rx = ctd::CompactApply();
+    rx.open(&ext, &cache);
     cache.cid_clear();
     cache.clear();
     node_set = false;
@@ -52,7 +56,7 @@ struct Receiver {
 };
 
 Receiver& receiver() {
-  static Receiver* r = new Receiver;  // never freed: libFuzzer keeps it between inputs
+  static Receiver* r = new Receiver;  // never freed; reset() for each input
   return *r;
 }
 
