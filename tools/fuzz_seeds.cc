@@ -20,7 +20,10 @@
 #include "ct_uapi.h"
 #include "netlink/msg_builder.h"
 #include "nl_uapi.h"
+#include "crypto/hmac.h"
+#include "sync/auth_wire.h"
 #include "sync/codec.h"
+#include "sync/compact_codec.h"
 
 namespace {
 
@@ -157,6 +160,111 @@ void exp_seed(const char* name, const ct::Expect& e, uint8_t* buf, size_t cap) {
   write_seed("ct_expect", name, buf + 16, b.size() - 16);
 }
 
+// Compact DATA records made from our own v1 encoding of each flow.
+struct Rec {
+  uint8_t kind;
+  uint32_t ref, serial;
+  ct::Flow f;
+  uint8_t upd_fields;
+};
+
+size_t compact_data(uint8_t* out, size_t cap, uint32_t node, uint32_t seq, std::initializer_list<Rec> recs) {
+  static uint8_t v1[4096];
+  ctsync::CompactPacket p;
+  p.open({out, cap}, node, seq);
+  for (const Rec& r : recs) {
+    const size_t n = ctsync::record_has_body(r.kind)
+                         ? ctsync::encode_ct({v1, sizeof v1}, ctsync::kMsgCtUpd, r.f, ctsync::EncodeOpts{})
+                         : 0;
+    if (!p.add(r.kind, r.ref, r.serial, {v1, n}, r.upd_fields)) _exit(4);
+  }
+  return p.close().size();
+}
+
+void compact_seeds(uint8_t* buf, size_t cap) {
+  using namespace ctsync;
+  ct::Flow later = tcp4();
+  later.timeout = 120;
+  later.tcp_state = 4;
+  size_t n = encode_offer({buf, cap}, 0x1234, kCapReceive, kOfferAsk);
+  n += compact_data(buf + n, cap - n, 0x1234, 1,
+                    {{kRecNew, 5, 1, tcp4(), 0}, {kRecUpd, 5, 1, later, kUpdFields}, {kRecDel, 5, 1, {}, 0}});
+  write_seed("sync_compact", "offer-new-upd-del", buf, n);
+  n = compact_data(buf, cap, 0x1234, 2,
+                   {{kRecNew, 6, 2, udp6(), 0}, {kRecUpdFull, 7, 3, icmp4(), 0}, {kRecDelFull, 8, 4, tcp4(), 0},
+                    {kRecUpd, 9, 9, later, kFieldTimeout}});
+  NeedPacket need;
+  need.open({buf + n, cap - n}, 0x1234);
+  need.add(6, 2);
+  need.add(77, 1);
+  n += need.close().size();
+  write_seed("sync_compact", "full-kinds-unknown-need", buf, n);
+  // v1 and v2 in one datagram; then the peer restarts (a new node id) and
+  // an UPD names an id it gave before.
+  n = encode_ct({buf, cap}, kMsgCtNew, udp6(), EncodeOpts{});
+  n += compact_data(buf + n, cap - n, 0x1234, 3, {{kRecNew, 5, 1, tcp4(), 0}});
+  n += compact_data(buf + n, cap - n, 0x9999, 4, {{kRecUpd, 5, 1, later, kFieldStatus | kFieldMark}});
+  write_seed("sync_compact", "v1-mix-node-change", buf, n);
+}
+
+// Authenticated packets.  The target signs its scripts itself; raw seeds
+// are signed with another key (the tag fails) or carry no trailer.
+size_t auth_packet(uint8_t* out, const uint8_t* body, size_t blen, uint64_t session, uint64_t counter) {
+  static const uint8_t kOtherKey[32] = {1, 2, 3};
+  crypto::HmacSha256 h;
+  if (h.set_key({kOtherKey, sizeof kOtherKey}, crypto::HmacBackend::kSoft) != 0) _exit(5);
+  std::memcpy(out, body, blen);
+  ctsync::auth_trailer_put(out + blen, 1, session, counter);
+  if (h.mac({out, blen + ctsync::kAuthCoveredTail}, out + blen + ctsync::kAuthCoveredTail, ctsync::kAuthTagLen) != 0)
+    _exit(5);
+  return blen + ctsync::kAuthTrailerLen;
+}
+
+void auth_seeds(uint8_t* buf, size_t cap) {
+  uint8_t body[256];
+  const size_t blen = ctsync::encode_ct({body, sizeof body}, ctsync::kMsgCtNew, tcp4(), ctsync::EncodeOpts{});
+  size_t n = 1;
+  buf[0] = 0;  // raw datagram
+  n += auth_packet(buf + n, body, blen, 0xabc, 1);
+  write_seed("sync_auth", "raw-datagram-bad-tag", buf, n);
+  // raw stream: piece sizes interleaved with the bytes (the target's format)
+  static uint8_t stream[1024];
+  size_t sn = auth_packet(stream, body, blen, 0xabc, 2);
+  sn += auth_packet(stream + sn, body, 0, 0xabc, 3);
+  std::memcpy(stream + sn, body, blen);  // no trailer
+  sn += blen;
+  n = 1;
+  buf[0] = 1;
+  for (size_t o = 0; o < sn && n + 65 < cap;) {
+    const size_t piece = 1 + (o * 7 % 60);
+    const size_t take = piece < sn - o ? piece : sn - o;
+    buf[n++] = static_cast<uint8_t>(piece - 1);
+    std::memcpy(buf + n, stream + o, take);
+    n += take;
+    o += take;
+  }
+  write_seed("sync_auth", "raw-stream-pieces", buf, n);
+  // Scripts: op (session | counter mode << 4 | corrupt 0x40 | wrong key
+  // 0x80), operands, body length, body.
+  auto script = [&](const char* name, uint8_t first, std::initializer_list<std::initializer_list<uint8_t>> steps) {
+    size_t k = 0;
+    buf[k++] = first;
+    for (auto st : steps)
+      for (uint8_t b : st) buf[k++] = b;
+    write_seed("sync_auth", name, buf, k);
+  };
+  const uint8_t b16 = 16;  // a 16-byte body of the bytes that follow
+  script("script-in-order-replay-old", 2,
+         {{0x00, 4, 0x10, 0x10, 0, 8}, {0x00, 0}, {0x00, 0}, {0x10, 0, 0},  // replay of the first
+          {0x30, 0x01, 0x00, 0}, {0x20, 0x00, 0x02, 0},                       // a jump, then far below
+          {0x40, 0}, {0x80, 0}, {0x20, 0x00, 0x00, 0}});                      // bad tag, bad key, counter 0
+  script("script-stream", 3,
+         {{0x00, b16, 0x10, 0x10, 0, 8, 0, 0, 0, 7, 0x1a, 0x10, 0, 8, 0, 0, 0, 8}, {0x00, 0}, {0x10, 0, 0}});
+  script("script-sessions-churn", 2,
+         {{0x00, 0}, {0x01, 0}, {0x02, 0}, {0x03, 0}, {0x04, 0}, {0x05, 0}, {0x06, 0}, {0x07, 0}, {0x08, 0},
+          {0x09, 0}, {0x01, 0}, {0x02, 0}, {0x10, 0, 0}, {0x08, 0}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -251,6 +359,8 @@ int main(int argc, char** argv) {
                     {1 | 8, 45}, {1 | 4 | 8, 46}, {1, 20}});
     put("unknown", {{0, 99}, {2, 21}, {0, 30}, {1, 0x200}});
   }
+  compact_seeds(buf, sizeof buf);
+  auth_seeds(buf, sizeof buf);
   std::printf("seeds written under %s\n", argv[1]);
   return 0;
 }

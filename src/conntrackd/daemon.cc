@@ -74,8 +74,13 @@ struct DaemonImpl {
     resync_timer.ack();
     ks.start_async_resync(true, true);
   }
-  void on_async4(uint32_t) { ks.on_async_readable(0); }
-  void on_async6(uint32_t) { ks.on_async_readable(1); }
+  void on_async4(uint32_t) { on_async(0); }
+  void on_async6(uint32_t) { on_async(1); }
+  void on_async(unsigned half) {
+    ks.on_async_readable(half);
+    if (ks.take_resync_request())  // an incomplete background resync: again
+      resync_timer.arm(uint64_t(d.config().netlink_overrun_resync) * 1000);
+  }
   void on_poll_timer(uint32_t) {
     poll_timer.ack();
     // upstream's polling does not count as a resync

@@ -77,7 +77,8 @@ struct Ring {
 Ring g_ring;
 
 // True if this datagram ends the exchange: NLMSG_DONE, an error/ack, or
-// an overrun.  Malformed datagrams end it too (the walker reports them).
+// an overrun.  Malformed datagrams end it too (the walker reports them),
+// by exactly walk_datagram's rules.
 bool ends_exchange(const uint8_t* p, size_t len, uint32_t seq, uint32_t portid) {
   while (len >= sizeof(uapi::NlMsgHdr)) {
     uapi::NlMsgHdr h;
@@ -87,11 +88,14 @@ bool ends_exchange(const uint8_t* p, size_t len, uint32_t seq, uint32_t portid) 
         (h.type == uapi::kNlmsgDone || h.type == uapi::kNlmsgError || h.type == uapi::kNlmsgOverrun))
       return true;
     size_t step = uapi::nl_align(h.len);
-    if (step >= len) break;
+    if (step >= len) return false;
     p += step;
     len -= step;
   }
-  return false;
+  // A tail too short for a header is malformed too: walk_datagram fails
+  // on it, and a receiver that went on waiting for more of a dump the
+  // walker had given up would wait forever.
+  return len != 0;
 }
 
 struct Receiver {

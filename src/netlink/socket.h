@@ -18,6 +18,14 @@ class Socket {
   // Opens and binds (groups is the legacy bitmask; 0 for none).  Returns 0
   // or -errno.  Extended acks are requested when the kernel has them.
   int open(uint32_t groups = 0);
+  // Takes over an open descriptor instead: the unit tests' fake kernel,
+  // one end of an AF_UNIX datagram socketpair (its sender reads as port
+  // id 0, as the kernel does), so replies can be scripted byte by byte.
+  void adopt(int fd, uint32_t portid) {
+    close();
+    fd_ = fd;
+    portid_ = portid;
+  }
   void close();
   int fd() const { return fd_; }
   uint32_t portid() const { return portid_; }

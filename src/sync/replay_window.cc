@@ -43,11 +43,22 @@ AuthSessions::Active* AuthSessions::take_slot() {
     if (!a.used) return &a;
     if (a.last_use < lru->last_use) lru = &a;
   }
-  Retired& r = ret_[ret_next_];
-  ret_next_ = (ret_next_ + 1) % kRetired;
-  r.used = true;
-  r.session = lru->session;
-  r.top = lru->win.top();
+  // A free retired slot, else the one retired longest ago: so a session
+  // is forgotten only when kRetired others were retired after it, never
+  // by a few sessions taking turns (a ring would overwrite it after
+  // kRetired retirements of any sessions, its old packets then new).
+  Retired* r = &ret_[0];
+  for (Retired& x : ret_) {
+    if (!x.used) {
+      r = &x;
+      break;
+    }
+    if (x.when < r->when) r = &x;
+  }
+  r->used = true;
+  r->when = clock_;
+  r->session = lru->session;
+  r->top = lru->win.top();
   return lru;
 }
 

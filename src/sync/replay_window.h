@@ -53,11 +53,11 @@ class AuthSessions {
   struct Retired {
     bool used = false;
     uint64_t session = 0, top = 0;
+    uint64_t when = 0;  // clock_ at retirement: the oldest is forgotten first
   };
   Active* take_slot();
   Active act_[kActive];
   Retired ret_[kRetired];
-  unsigned ret_next_ = 0;
   uint64_t clock_ = 0;
 };
 

@@ -3,9 +3,7 @@
 // decoders for every data message, and what a receiver does with a
 // decoded flow (the reply tuple from the NAT mapping, re-encoding it when
 // it is sent on).  The first byte picks datagram (even) or stream (odd).
-//
-// The compact encoding lives on another branch; it gets its own target
-// when it is merged.
+// The compact encoding (v2) has its own target, sync_compact.
 #include <span>
 
 #include "ct/expect.h"

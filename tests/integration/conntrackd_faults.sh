@@ -5,9 +5,12 @@
 #   - the config file is changed under a running daemon (garbage, then
 #     removed): the daemon keeps its configuration and keeps syncing; a
 #     client reading the broken file fails with Debian's exit status; the
-#     restored file reaches the daemon again.
+#     restored file reaches the daemon again;
+#   - signals during a commit: B commits 20k flows learned from A into its
+#     kernel table while a SIGHUP storm hits it and clients ask -s: the
+#     commit succeeds and B's table then holds exactly A's flows.
 #
-#   tests/integration/conntrackd_faults.sh     (root; about 15 s)
+#   tests/integration/conntrackd_faults.sh     (root; about 30 s)
 set -u
 . "$(dirname "$0")/lib_sync.sh"
 trap sync_teardown EXIT
@@ -15,6 +18,8 @@ trap 'exit 1' INT TERM
 sync_setup || { echo "FAIL setup"; exit 1; }
 
 OURS=$SYNC_OURS UP=$SYNC_UP
+CT_FILL=${CT_FILL:-${BINDIR:-.}/ct_fill}
+[[ -x $CT_FILL ]] || CT_FILL=$(pwd)/ct_fill
 
 # flows N FIRST: N UDP flows from 192.168.9.FIRST.. in A's table
 flows() {
@@ -105,6 +110,44 @@ if [[ $n -eq 8 ]]; then
   pass "config change: the restored file reaches the daemon, its cache intact (8 flows)"
 else
   fail "config change: restored file" "A internal: $n"
+fi
+
+# ---- signals during a commit ------------------------------------------------
+sync_stop A; sync_stop B
+sync_ct A -F; sync_ct B -F
+sync_conf A FTFW UDP
+sync_conf B FTFW UDP
+sync_start B "$OURS" && sync_start A "$OURS" || fail "commit signals: start"
+sleep 1
+timeout 60 ip netns exec "$SYNC_NS_A" "$CT_FILL" -n 20000 -t 3600 -q
+# bounded: 60 s
+for ((i = 0; i < 300; i++)); do
+  [[ $(sync_client B "$OURS" -e | wc -l) -eq 20000 ]] && break
+  sleep 0.2
+done
+n=$(sync_client B "$OURS" -e | wc -l)
+[[ $n -eq 20000 ]] || fail "commit signals: B's external cache" "$n of 20000"
+(end=$((SECONDS + 60))
+ for ((i = 0; i < 6000 && SECONDS < end; i++)); do kill -HUP "$SYNC_PID_B" 2>/dev/null || break; sleep 0.005; done) &
+hup=$!
+(for ((i = 0; i < 200; i++)); do sync_client B "$OURS" -s >/dev/null 2>&1; done) &
+stats=$!
+sync_client B "$OURS" -c >"$SYNC_T/commit.out" 2>&1
+rc=$?
+kill "$hup" 2>/dev/null
+wait "$hup" "$stats" 2>/dev/null
+origin() {  # the original tuples of a listing
+  awk '{ k = $1; n = 0
+         for (i = 2; i <= NF && n < 4; i++) if ($i ~ /^(src|dst|sport|dport)=/) { k = k " " $i; n++ }
+         print k }' | sort -u
+}
+sync_ct A -L | origin >"$SYNC_T/a.keys"
+sync_ct B -L | origin >"$SYNC_T/b.keys"
+if [[ $rc -eq 0 ]] && [[ $(wc -l <"$SYNC_T/b.keys") -eq 20000 ]] && cmp -s "$SYNC_T/a.keys" "$SYNC_T/b.keys" &&
+   kill -0 "$SYNC_PID_B" 2>/dev/null; then
+  pass "commit signals: -c of 20000 under a SIGHUP storm and -s requests: exit 0, B's table is A's, flow for flow"
+else
+  fail "commit signals: -c under SIGHUP" "exit $rc ($(head -c 200 "$SYNC_T/commit.out")), B's table $(wc -l <"$SYNC_T/b.keys") flows, $(comm -3 "$SYNC_T/a.keys" "$SYNC_T/b.keys" | wc -l) differ"
 fi
 
 echo "# conntrackd_faults.sh: $PASS passed, $FAIL failed"

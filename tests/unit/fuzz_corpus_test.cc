@@ -44,7 +44,7 @@ TEST(FuzzCorpus, EveryTargetRegistered) {
   std::sort(names.begin(), names.end());
   const std::vector<std::string> want = {"conntrack_args", "conntrackd_config", "control_request",
                                          "ct_expect", "ct_flow", "load_file", "netlink_attr",
-                                         "sync_v1"};
+                                         "sync_auth", "sync_compact", "sync_v1"};
   EXPECT_EQ(names, want);
 }
 

@@ -316,6 +316,27 @@ TEST(AuthReplay, Sessions) {
   EXPECT_EQ(s.active(), ctsync::AuthSessions::kActive);
 }
 
+// Found by the sync_auth fuzz target: nine sessions taking turns in eight
+// slots retire one at every turn; the retired list was a ring, so after
+// 32 such retirements a quiet tenth session was overwritten and its old
+// packets were taken again as a new session.  Only more than
+// kActive + kRetired sessions may make a receiver forget one.
+TEST(AuthReplay, SessionsTakingTurnsForgetNoOne) {
+  ctsync::AuthSessions s;
+  for (uint64_t c = 1; c <= 5; c++) EXPECT_NE(s.accept(100, c), ReplayVerdict::kReplayed);
+  uint64_t ctr[9] = {};
+  for (int round = 0; round < 20; round++)
+    for (uint64_t k = 0; k < 9; k++) EXPECT_NE(s.accept(k + 1, ++ctr[k]), ReplayVerdict::kReplayed);
+  EXPECT_EQ(s.accept(100, 3), ReplayVerdict::kTooOld);
+  EXPECT_EQ(s.accept(100, 5), ReplayVerdict::kTooOld);
+  EXPECT_EQ(s.accept(100, 6), ReplayVerdict::kOk);  // its next packet is fine
+  // 40 sessions are remembered, the 41st pushes the oldest out.
+  ctsync::AuthSessions t;
+  for (uint64_t id = 1; id <= 41; id++) EXPECT_EQ(t.accept(id, 1), ReplayVerdict::kNewSession);
+  EXPECT_EQ(t.accept(2, 1), ReplayVerdict::kTooOld);      // still known (retired)
+  EXPECT_EQ(t.accept(1, 1), ReplayVerdict::kNewSession);  // the one forgotten: the stated limit
+}
+
 // ---- the layer ----
 
 struct Sink : ctd::ChannelReceiver {

@@ -13,15 +13,22 @@ using ct::F;
 
 bool is_icmp(uint8_t l4) { return l4 == uapi::kIpprotoIcmp || l4 == uapi::kIpprotoIcmpv6; }
 
-// The ports slot of a tuple: real ports, or ICMP id and type/code.
+// The ports slot of a tuple: real ports, or ICMP id and type/code; 0 for
+// what the flow does not have.  A decoder's flow is reused and cleared by
+// its bits only, so a value without its bit is the previous message's: in
+// a key it made an ICMP flow without an id (or a flow of a portless
+// protocol) land under whatever the last flow had, where to_flow's copy,
+// a later event or a compact DEL by id never found it again.
 void tuple_ports(const ct::Flow& f, ct::Dir d, uint16_t* a, uint16_t* b) {
   const ct::Tuple& t = f.tuple[d];
+  auto has = [&](F base) { return f.has(ct::tuple_field(d, base)); };
   if (is_icmp(t.l4)) {
-    *a = t.icmp_id;
-    *b = static_cast<uint16_t>(t.icmp_type << 8 | t.icmp_code);
+    *a = has(F::kOrigIcmpId) ? t.icmp_id : 0;
+    *b = static_cast<uint16_t>((has(F::kOrigIcmpType) ? t.icmp_type << 8 : 0) |
+                               (has(F::kOrigIcmpCode) ? t.icmp_code : 0));
   } else {
-    *a = t.sport;
-    *b = t.dport;
+    *a = has(F::kOrigPortSrc) ? t.sport : 0;
+    *b = has(F::kOrigPortDst) ? t.dport : 0;
   }
 }
 
@@ -206,8 +213,14 @@ CacheErr FlowCache::store(uint32_t ref, const ct::Flow& f) {
     if (f.has(F::kSnatPort)) h->rdport = f.snat_port;
     if (f.has(F::kDnatPort)) h->rsport = f.dnat_port;
   }
-  if (f.has(F::kOrigPortSrc)) h->has |= kHasPorts;
-  if (f.has(F::kOrigIcmpType)) h->has |= kHasIcmp;
+  // What to_flow gives back must key as the flow did (tuple_ports): the
+  // protocol says which of the two the key holds, any one field of it
+  // says that it is there.
+  if (is_icmp(h->l4)) {
+    if (f.has(F::kOrigIcmpType) || f.has(F::kOrigIcmpCode) || f.has(F::kOrigIcmpId)) h->has |= kHasIcmp;
+  } else if (f.has(F::kOrigPortSrc) || f.has(F::kOrigPortDst)) {
+    h->has |= kHasPorts;
+  }
   if (f.has(F::kStatus)) { h->status = f.status; h->has |= kHasStatus; }
   if (f.has(F::kTimeout)) { h->timeout = f.timeout; h->has |= kHasTimeout; }
   if (f.has(F::kMark)) { h->mark = f.mark; h->has |= kHasMark; }

@@ -192,7 +192,16 @@ void KernelSync::on_async_readable(unsigned i) {
     }
     async_.running = false;
     async_.after_commit = false;
-    if (async_.purge && !async_.failed && !async_.intr) sweep_unseen();
+    if (async_.purge && !async_.failed && !async_.intr) {
+      sweep_unseen();
+    } else if (async_.purge && !poll_mode_ && d_.config().netlink_overrun_resync > 0) {
+      // What the dump did not show may still be in the kernel (NLM_F_DUMP_INTR:
+      // the table changed under it; or it failed), so nothing was purged:
+      // another one, NetlinkOverrunResync s later, until one is whole.
+      d_.log(kLogNotice, "resync with the kernel table %s, another one follows",
+             async_.failed ? "failed" : "was interrupted");
+      resync_wanted_ = true;
+    }
     return;
   }
 }

@@ -15,13 +15,13 @@ void CompactLink::open(ExternalHandler* ext, FlowCache* external) {
   const Config& c = e_.cfg();
   enabled_ = c.compact_encoding;
   if (!enabled_) return;
-  ext_ = ext;
   ftfw_ = c.sync_mode() == SyncMode::kFtfw;
   // Ids live in the caches: no internal cache, nothing to send in v2; no
   // external cache, nothing to apply v2 records to.
   can_send_ = !c.internal_cache_disable;
   external_ = external && external->enable_cid_index() ? external : nullptr;
   can_receive_ = external_ != nullptr;
+  rx_.open(ext, external_);
   while (node_ == 0)
     if (getrandom(&node_, sizeof node_, 0) != static_cast<ssize_t>(sizeof node_)) node_ = static_cast<uint32_t>(time(nullptr));
   asks_ = kAsks;
@@ -214,83 +214,19 @@ void CompactLink::apply(const MsgView& m) {
   DropReason err;
   while (rd.next(&r, &err)) {
     cnt_.records_recv++;
-    if (!external_ || !ext_) continue;
+    if (!rx_.ready()) continue;
     apply_record(r);
   }
   if (err != DropReason::kNone) e_.count_drop(err);
 }
 
-bool CompactLink::rebuild(const RecordView& r, MsgView* v) {
-  const size_t len = record_to_v1(r, std::span<uint8_t>(v1_, sizeof v1_));
-  size_t off = 0;
-  if (len == 0 || next_message(std::span<const uint8_t>(v1_, len), &off, v, false) != WalkResult::kOk) {
-    e_.count_drop(DropReason::kAttrOverrun);
-    return false;
-  }
-  return true;
-}
-
-// to_flow's views point into the cache record that the update rewrites.
-void CompactLink::detach_views() {
-  if (flow_.has(ct::F::kHelper)) {
-    const size_t n = flow_.helper.size() < sizeof helper_ ? flow_.helper.size() : sizeof helper_;
-    std::memcpy(helper_, flow_.helper.data(), n);
-    flow_.helper = std::string_view(helper_, n);
-  }
-  if (flow_.has(ct::F::kLabels) && flow_.labels) {
-    const size_t n = flow_.labels_len < sizeof labels_ ? flow_.labels_len : sizeof labels_;
-    std::memcpy(labels_, flow_.labels, n);
-    flow_.labels = labels_;
-    flow_.labels_len = static_cast<uint16_t>(n);
-  }
-}
-
-void CompactLink::bind(uint32_t peer_ref, uint32_t serial) {
-  const uint32_t x = external_->lookup(flow_);
-  if (x != kNilRef) external_->cid_bind(x, peer_ref, serial);
-}
-
 void CompactLink::apply_record(const RecordView& r) {
-  MsgView v;
-  if (record_is_full(r.kind)) {
-    if (!rebuild(r, &v)) return;
-    const DropReason d = decode_ct(v, &flow_, &scratch_);
-    if (d != DropReason::kNone) {
-      e_.count_drop(d);
-      return;
-    }
-    if (r.kind == kRecNew) {
-      ext_->ct_new(flow_);
-      bind(r.ref, r.serial);
-    } else if (r.kind == kRecUpdFull) {
-      ext_->ct_upd(flow_);
-      bind(r.ref, r.serial);
-    } else {
-      const uint32_t stale = external_->cid_find(r.ref, r.serial);
-      if (stale != kNilRef) external_->cid_unbind(stale);
-      ext_->ct_del(flow_);
-    }
-    return;
+  DropReason why;
+  switch (rx_.apply(r, &why)) {
+    case CompactApply::Result::kApplied: break;
+    case CompactApply::Result::kUnknownId: need(r.ref, r.serial); break;  // the sender tells us again
+    case CompactApply::Result::kDropped: e_.count_drop(why); break;
   }
-  const uint32_t x = external_->cid_find(r.ref, r.serial);
-  if (x == kNilRef) {
-    // Never guessed: the sender tells us the whole flow again.
-    need(r.ref, r.serial);
-    return;
-  }
-  external_->to_flow(x, &flow_);
-  if (r.kind == kRecDel) {
-    ext_->ct_del(flow_);
-    return;
-  }
-  detach_views();
-  if (!rebuild(r, &v)) return;
-  const DropReason d = decode_ct_overlay(v, &flow_, &scratch_);
-  if (d != DropReason::kNone) {
-    e_.count_drop(d);
-    return;
-  }
-  ext_->ct_upd(flow_);
 }
 
 void CompactLink::fill(CompactCounters* c) const {

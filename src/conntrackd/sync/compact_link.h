@@ -28,13 +28,13 @@
 
 #include "conntrackd/cache/flow_cache.h"
 #include "conntrackd/control/stats_format.h"
+#include "conntrackd/sync/compact_apply.h"
 #include "ct/flow.h"
 #include "sync/compact_codec.h"
 
 namespace ctd {
 
 class SyncEngine;
-class ExternalHandler;
 
 class CompactLink {
  public:
@@ -80,13 +80,10 @@ class CompactLink {
   void settle(uint32_t ref);
   void need(uint32_t ref, uint32_t serial);
   void apply_record(const ctsync::RecordView& r);
-  bool rebuild(const ctsync::RecordView& r, ctsync::MsgView* v);
-  void bind(uint32_t peer_ref, uint32_t serial);
-  void detach_views();
 
   SyncEngine& e_;
-  ExternalHandler* ext_ = nullptr;
   FlowCache* external_ = nullptr;
+  CompactApply rx_;
   bool enabled_ = false, can_send_ = false, can_receive_ = false;
   bool peer_alive_ = false;  // an OFFER came within kLease seconds
   bool peer_ok_ = false;     // ... and it says the peer decodes v2
@@ -99,10 +96,7 @@ class CompactLink {
   ctsync::CompactPacket pkt_;
   ctsync::NeedPacket need_;
   bool need_open_ = false;
-  ct::Flow flow_;
-  ctsync::DecodeScratch scratch_;
-  char helper_[kMaxHelperName];
-  uint8_t labels_[kMaxLabelBytes];
+  ct::Flow flow_;  // the flow being sent
   alignas(8) uint8_t pkt_buf_[ctsync::kV2PacketMax];
   alignas(8) uint8_t need_buf_[ctsync::kV2PacketMax];
   alignas(8) uint8_t v1_[4096];
