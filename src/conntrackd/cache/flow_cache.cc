@@ -330,6 +330,7 @@ void FlowCache::erase(uint32_t ref) {
   h->cid.state = 0;
   if ((h->has & kMarkQueueMask) && erase_hook_) erase_hook_(erase_ctx_, ref);
   if (h->obj == ObjState::kDead) dead_--;
+  h->obj = ObjState::kNone;  // free, for for_each_stored()
   unlink(ref);
   if (h->ext != kNilRef) ext_.release(h->ext);
   if (ref & kV6Bit) v6_.release(ref & ~kV6Bit);

@@ -231,6 +231,22 @@ class FlowCache {
       }
     }
   }
+  // Visits every flow in the order the records lie in memory, slab by
+  // slab: a walk over a large cache (a bulk send, a commit) then reads
+  // memory sequentially instead of one cache miss per hash-chain hop,
+  // and whatever queue it fills is in that order too.  fn(ref) may erase
+  // that ref but must not insert.  Free records are told apart by their
+  // state (erase() resets it, new slabs are zeroed).
+  template <class Fn>
+  void for_each_stored(Fn&& fn) {
+    for_each_in_pool(v4_, 0, fn);
+    for_each_in_pool(v6_, kV6Bit, fn);
+  }
+  // The flow has a master tuple (an expected flow), without a to_flow().
+  bool has_master(uint32_t ref) const {
+    const FlowHeader* h = hdr(ref);
+    return h->ext != kNilRef && (reinterpret_cast<const FlowExt*>(ext_.at(h->ext))->has & kExtMaster);
+  }
 
   // ---- the compact encoding's ids (see CompactId) ----
   // A ref received from the network names a live record of this cache.
@@ -301,6 +317,12 @@ class FlowCache {
 
   FlowHeader* hdr(uint32_t ref) const {
     return reinterpret_cast<FlowHeader*>(ref & kV6Bit ? v6_.at(ref & ~kV6Bit) : v4_.at(ref));
+  }
+  template <class Fn>
+  static void for_each_in_pool(const SlabPool& p, uint32_t tag, Fn& fn) {
+    const uint32_t n = p.slots();
+    for (uint32_t i = 0; i < n; i++)
+      if (reinterpret_cast<const FlowHeader*>(p.at(i))->obj != ObjState::kNone) fn(i | tag);
   }
   uint32_t bucket_of(const FlowHeader& h, const uint8_t* src, const uint8_t* dst, unsigned alen) const;
   bool key_equal(uint32_t ref, const ct::Flow& f) const;

@@ -94,10 +94,12 @@ class SyncEngine final : public ChannelReceiver {
   void release_if_dead(uint32_t ref);
   // Visits every internal flow and (ExpectationSync) expectation, by
   // queue ref, DEAD ones too unless `live_only`; fn must not erase.
+  // Flows in memory order: a bulk queues them so, and the transmit pass,
+  // the resend queue and the ACK walk then read the records in sequence.
   template <class Fn>
   void for_each_object(bool live_only, Fn&& fn) {
     FlowCache& c = internal();
-    c.for_each([&](uint32_t r) {
+    c.for_each_stored([&](uint32_t r) {
       if (!live_only || c.header(r).obj != ObjState::kDead) fn(r);
     });
     ExpectCache* x = nodes_->exps();
