@@ -179,6 +179,11 @@ class FlowCache {
   // upsert).
   CacheErr insert(const ct::Flow& f, uint32_t now, uint32_t* ref);
   uint32_t lookup(const ct::Flow& key) const;  // kNilRef if absent
+  // For a batch of lookups: prefetch_bucket() of every key, then
+  // prefetch_chain() of every key (its bucket is in cache by then, the
+  // head record is fetched), so their misses overlap.  Hints only.
+  void prefetch_bucket(const ct::Flow& key) const;
+  void prefetch_chain(const ct::Flow& key) const;
   // Overwrites the stored attributes with those present in f (absent ones
   // are kept), sets lastupdate and ALIVE.
   CacheErr update(uint32_t ref, const ct::Flow& f, uint32_t now);
@@ -325,6 +330,7 @@ class FlowCache {
       if (reinterpret_cast<const FlowHeader*>(p.at(i))->obj != ObjState::kNone) fn(i | tag);
   }
   uint32_t bucket_of(const FlowHeader& h, const uint8_t* src, const uint8_t* dst, unsigned alen) const;
+  uint32_t bucket_of_key(const ct::Flow& key) const;  // nbuckets_ if not a valid key
   bool key_equal(uint32_t ref, const ct::Flow& f) const;
   uint32_t cid_bucket(uint32_t peer_ref, uint32_t serial) const;
   CacheErr store(uint32_t ref, const ct::Flow& f);

@@ -16,6 +16,7 @@
 #include "conntrackd/event_loop.h"
 #include "conntrackd/sync/channel.h"
 #include "conntrackd/sync/compact_link.h"
+#include "conntrackd/sync/rx_batch.h"
 #include "conntrackd/sync/sync_mode.h"
 #include "conntrackd/sync/sync_queue.h"
 #include "ct/expect.h"
@@ -37,6 +38,10 @@ class ExternalHandler {
   virtual void exp_new(const ct::Expect& e) { (void)e; }
   virtual void exp_upd(const ct::Expect& e) { (void)e; }
   virtual void exp_del(const ct::Expect& e) { (void)e; }
+  // A received datagram's flows, before they are applied (rx_batch.h):
+  // first the bucket of every one, then every chain head.
+  virtual void prefetch_bucket(const ct::Flow& f) const { (void)f; }
+  virtual void prefetch_chain(const ct::Flow& f) const { (void)f; }
   // The netlink port id of a socket writing to the kernel (0: none).
   virtual uint32_t portid() const { return 0; }
 };
@@ -161,6 +166,7 @@ class SyncEngine final : public ChannelReceiver {
   uint32_t last_seq_recv_ = 0;
   NetworkCounters net_;
   alignas(8) uint8_t msg_[kMaxMessage];
+  RxBatch rx_;         // the received datagram's flows, decoded ahead
   ct::Flow flow_;      // scratch: a cache entry or a decoded message
   ct::Expect exp_;
   ctsync::DecodeScratch scratch_;
