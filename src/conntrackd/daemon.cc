@@ -152,8 +152,10 @@ bool Daemon::commit_running() const {
 }
 
 uint32_t Daemon::now() {
+  // Whole seconds only: the coarse clock (no TSC read, a few ms behind)
+  // is enough, and it is read for every message a sync receiver applies.
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return static_cast<uint32_t>(ts.tv_sec);
 }
 

@@ -118,7 +118,8 @@ class Daemon {
   InjectCounters& exp_inject_mut() { return exp_inject_; }
   const RuntimeCounters& runtime() const { return rt_; }
 
-  // CLOCK_MONOTONIC seconds (the clock of FlowHeader::created/lastupdate).
+  // CLOCK_MONOTONIC seconds, read from the coarse clock (the clock of
+  // FlowHeader::created/lastupdate).
   static uint32_t now();
 
   // Actions a client request triggers.  Each returns 0 or -errno and logs

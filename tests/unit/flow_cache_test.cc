@@ -2,11 +2,13 @@
 // reference map, and memory accounting against the documented sizes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cstring>
 #include <map>
 #include <random>
 #include <tuple>
+#include <vector>
 
 #include "conntrackd/cache/flow_cache.h"
 #include "ct_uapi.h"
@@ -256,6 +258,15 @@ TEST(FlowCache, ChurnAgainstReference) {
     v4 += g.family == uapi::kAfInet;
   });
   EXPECT_EQ(seen, ref_marks.size());
+  // The walk in memory order visits the same flows, each once, after
+  // the churn has freed and reused records all over the slabs.
+  std::vector<uint32_t> by_hash, by_address;
+  c.for_each([&](uint32_t r) { by_hash.push_back(r); });
+  c.for_each_stored([&](uint32_t r) { by_address.push_back(r); });
+  ASSERT_EQ(by_address.size(), by_hash.size());
+  std::sort(by_hash.begin(), by_hash.end());
+  EXPECT_TRUE(std::is_sorted(by_address.begin(), by_address.end()));  // v4 refs, then v6 (top bit)
+  EXPECT_EQ(by_address, by_hash);
 
   // Memory: used is exact; reserved adds at most one partly used slab per
   // class beyond the peak, plus the bucket array and slab tables.
@@ -271,6 +282,38 @@ TEST(FlowCache, ChurnAgainstReference) {
   c.clear();
   EXPECT_EQ(c.size(), 0u);
   EXPECT_EQ(c.mem().used, 0u);
+  size_t left = 0;
+  c.for_each_stored([&](uint32_t) { left++; });
+  EXPECT_EQ(left, 0u);
+}
+
+// The commit orders masters first by has_master(), read from the record.
+TEST(FlowCache, HasMasterWithoutConversion) {
+  ctd::FlowCache c;
+  ASSERT_TRUE(c.init(64, 16));
+  uint32_t plain, related, ext_only;
+  ASSERT_EQ(c.insert(make_flow(uapi::kAfInet, 1), 0, &plain), ctd::CacheErr::kOk);
+  ct::Flow r = make_flow(uapi::kAfInet6, 2);
+  ct::Tuple& m = r.tuple[ct::kDirMaster];
+  m.l3 = uapi::kAfInet6;
+  m.l4 = uapi::kIpprotoTcp;
+  m.src.b[15] = 7;
+  m.dst.b[15] = 8;
+  m.sport = 1111;
+  m.dport = 21;
+  for (F fl : {F::kMasterL3, F::kMasterSrc, F::kMasterDst, F::kMasterL4, F::kMasterPortSrc, F::kMasterPortDst})
+    r.set.set(fl);
+  ASSERT_EQ(c.insert(r, 0, &related), ctd::CacheErr::kOk);
+  ct::Flow h = make_flow(uapi::kAfInet, 3);  // an extension, but no master
+  h.helper = "ftp";
+  h.set.set(F::kHelper);
+  ASSERT_EQ(c.insert(h, 0, &ext_only), ctd::CacheErr::kOk);
+  EXPECT_FALSE(c.has_master(plain));
+  EXPECT_TRUE(c.has_master(related));
+  EXPECT_FALSE(c.has_master(ext_only));
+  ct::Flow g;
+  c.to_flow(related, &g);
+  EXPECT_TRUE(g.has(F::kMasterL3));
 }
 
 // The kernel reports an all-zero synproxy triple for every entry created

@@ -96,18 +96,33 @@ bool FlowCache::key_equal(uint32_t ref, const ct::Flow& f) const {
   return std::memcmp(p, t.src.b, alen) == 0 && std::memcmp(p + alen, t.dst.b, alen) == 0;
 }
 
-uint32_t FlowCache::lookup(const ct::Flow& f) const {
+uint32_t FlowCache::bucket_of_key(const ct::Flow& f) const {
   const ct::Tuple& t = f.orig();
-  if (t.l3 != uapi::kAfInet && t.l3 != uapi::kAfInet6) return kNilRef;
+  if (t.l3 != uapi::kAfInet && t.l3 != uapi::kAfInet6) return nbuckets_;
   FlowHeader k{};
   k.family = t.l3;
   k.l4 = t.l4;
   k.zone = key_zone(f);
   tuple_ports(f, ct::kDirOrig, &k.sport, &k.dport);
-  const unsigned alen = t.l3 == uapi::kAfInet6 ? 16 : 4;
-  for (uint32_t r = buckets_[bucket_of(k, t.src.b, t.dst.b, alen)]; r != kNilRef; r = hdr(r)->next)
+  return bucket_of(k, t.src.b, t.dst.b, t.l3 == uapi::kAfInet6 ? 16 : 4);
+}
+
+uint32_t FlowCache::lookup(const ct::Flow& f) const {
+  const uint32_t b = bucket_of_key(f);
+  if (b >= nbuckets_) return kNilRef;
+  for (uint32_t r = buckets_[b]; r != kNilRef; r = hdr(r)->next)
     if (key_equal(r, f)) return r;
   return kNilRef;
+}
+
+void FlowCache::prefetch_bucket(const ct::Flow& f) const {
+  const uint32_t b = bucket_of_key(f);
+  if (b < nbuckets_) __builtin_prefetch(&buckets_[b]);
+}
+
+void FlowCache::prefetch_chain(const ct::Flow& f) const {
+  const uint32_t b = bucket_of_key(f);
+  if (b < nbuckets_ && buckets_[b] != kNilRef) __builtin_prefetch(hdr(buckets_[b]));
 }
 
 CacheErr FlowCache::insert(const ct::Flow& f, uint32_t now, uint32_t* out) {
@@ -343,6 +358,7 @@ void FlowCache::erase(uint32_t ref) {
   h->cid.state = 0;
   if ((h->has & kMarkQueueMask) && erase_hook_) erase_hook_(erase_ctx_, ref);
   if (h->obj == ObjState::kDead) dead_--;
+  h->obj = ObjState::kNone;  // free, for for_each_stored()
   unlink(ref);
   if (h->ext != kNilRef) ext_.release(h->ext);
   if (ref & kV6Bit) v6_.release(ref & ~kV6Bit);

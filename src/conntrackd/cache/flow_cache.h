@@ -179,6 +179,11 @@ class FlowCache {
   // upsert).
   CacheErr insert(const ct::Flow& f, uint32_t now, uint32_t* ref);
   uint32_t lookup(const ct::Flow& key) const;  // kNilRef if absent
+  // For a batch of lookups: prefetch_bucket() of every key, then
+  // prefetch_chain() of every key (its bucket is in cache by then, the
+  // head record is fetched), so their misses overlap.  Hints only.
+  void prefetch_bucket(const ct::Flow& key) const;
+  void prefetch_chain(const ct::Flow& key) const;
   // Overwrites the stored attributes with those present in f (absent ones
   // are kept), sets lastupdate and ALIVE.
   CacheErr update(uint32_t ref, const ct::Flow& f, uint32_t now);
@@ -230,6 +235,22 @@ class FlowCache {
         r = next;
       }
     }
+  }
+  // Visits every flow in the order the records lie in memory, slab by
+  // slab: a walk over a large cache (a bulk send, a commit) then reads
+  // memory sequentially instead of one cache miss per hash-chain hop,
+  // and whatever queue it fills is in that order too.  fn(ref) may erase
+  // that ref but must not insert.  Free records are told apart by their
+  // state (erase() resets it, new slabs are zeroed).
+  template <class Fn>
+  void for_each_stored(Fn&& fn) {
+    for_each_in_pool(v4_, 0, fn);
+    for_each_in_pool(v6_, kV6Bit, fn);
+  }
+  // The flow has a master tuple (an expected flow), without a to_flow().
+  bool has_master(uint32_t ref) const {
+    const FlowHeader* h = hdr(ref);
+    return h->ext != kNilRef && (reinterpret_cast<const FlowExt*>(ext_.at(h->ext))->has & kExtMaster);
   }
 
   // ---- the compact encoding's ids (see CompactId) ----
@@ -302,7 +323,14 @@ class FlowCache {
   FlowHeader* hdr(uint32_t ref) const {
     return reinterpret_cast<FlowHeader*>(ref & kV6Bit ? v6_.at(ref & ~kV6Bit) : v4_.at(ref));
   }
+  template <class Fn>
+  static void for_each_in_pool(const SlabPool& p, uint32_t tag, Fn& fn) {
+    const uint32_t n = p.slots();
+    for (uint32_t i = 0; i < n; i++)
+      if (reinterpret_cast<const FlowHeader*>(p.at(i))->obj != ObjState::kNone) fn(i | tag);
+  }
   uint32_t bucket_of(const FlowHeader& h, const uint8_t* src, const uint8_t* dst, unsigned alen) const;
+  uint32_t bucket_of_key(const ct::Flow& key) const;  // nbuckets_ if not a valid key
   bool key_equal(uint32_t ref, const ct::Flow& f) const;
   uint32_t cid_bucket(uint32_t peer_ref, uint32_t serial) const;
   CacheErr store(uint32_t ref, const ct::Flow& f);

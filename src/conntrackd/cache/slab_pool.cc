@@ -28,7 +28,9 @@ void SlabPool::destroy() {
 uint32_t SlabPool::alloc() {
   if (free_head_ == kSlabPoolNil) {
     if (nslabs_ >= max_slabs_) return kSlabPoolNil;
-    uint8_t* s = static_cast<uint8_t*>(malloc(rec_size_ * kSlabPoolRecords));
+    // Zeroed, so that a walk in memory order can tell free records by
+    // their contents (calloc of fresh pages costs no memset).
+    uint8_t* s = static_cast<uint8_t*>(calloc(kSlabPoolRecords, rec_size_));
     if (!s) return kSlabPoolNil;
     slabs_[nslabs_] = s;
     // Thread the whole slab onto the free list, lowest index first.

@@ -34,7 +34,8 @@ class SlabPool {
   void destroy();
 
   // A free record's index, or kSlabPoolNil (limit reached, or no memory
-  // for a new slab).  The record's bytes are unspecified.
+  // for a new slab).  A record never used before is zero but for its
+  // first 4 bytes; a reused one holds what its last user left.
   uint32_t alloc();
   void release(uint32_t i);
   uint8_t* at(uint32_t i) const {
@@ -43,6 +44,8 @@ class SlabPool {
 
   // Index i lies in a slab allocated so far (at() may be called on it).
   bool holds(uint32_t i) const { return (i >> kSlabPoolShift) < nslabs_; }
+  // Indexes [0, slots()) lie in allocated slabs, live or free.
+  uint32_t slots() const { return nslabs_ << kSlabPoolShift; }
   size_t rec_size() const { return rec_size_; }
   uint32_t live() const { return live_; }
   // Bytes obtained from the allocator: slabs plus the slab table.

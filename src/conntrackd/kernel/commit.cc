@@ -186,11 +186,12 @@ struct FlowCommit {
     return ct::build_ct_new(b, f, uapi::kNlmFRequest | uapi::kNlmFCreate | uapi::kNlmFExcl, seq);
   }
 
+  // In memory order, so that building each request reads the cache in
+  // sequence; whether a flow has a master is read from its record.
   void run() {
     for (int pass = 0; pass < 2; pass++) {
-      ext.for_each([&](uint32_t ref) {
-        ext.to_flow(ref, &f);
-        if (f.has(F::kMasterL3) == (pass == 1)) batch.add_create(ref);
+      ext.for_each_stored([&](uint32_t ref) {
+        if (ext.has_master(ref) == (pass == 1)) batch.add_create(ref);
       });
       batch.flush();
     }

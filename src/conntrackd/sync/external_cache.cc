@@ -5,8 +5,10 @@
 namespace ctd {
 
 void ExternalCache::ct_new(const ct::Flow& f) {
-  uint32_t ref = flows_.lookup(f);
-  if (ref != kNilRef) flows_.remove(ref);
+  uint32_t ref;
+  // One lookup when the flow is new (add() reports an existing entry).
+  if (flows_.add(f, Daemon::now(), &ref) != CacheErr::kExists) return;
+  flows_.remove(ref);
   flows_.add(f, Daemon::now(), &ref);
 }
 

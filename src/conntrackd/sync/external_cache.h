@@ -19,6 +19,8 @@ class ExternalCache final : public ExternalHandler {
   void exp_new(const ct::Expect& e) override;
   void exp_upd(const ct::Expect& e) override;
   void exp_del(const ct::Expect& e) override;
+  void prefetch_bucket(const ct::Flow& f) const override { flows_.prefetch_bucket(f); }
+  void prefetch_chain(const ct::Flow& f) const override { flows_.prefetch_chain(f); }
 
  private:
   FlowCache& flows_;

@@ -265,6 +265,7 @@ void SyncEngine::update_seq(uint32_t seq) {
 size_t SyncEngine::on_channel_data(unsigned channel, std::span<const uint8_t> data) {
   size_t off = 0;
   MsgView m;
+  if (ext_) rx_.prepare(data, stream_, compact_.accepts_v2(), *ext_);
   while (off < data.size()) {
     const size_t at = off;
     const WalkResult r = next_message(data, &off, &m, stream_, compact_.accepts_v2());
@@ -283,6 +284,7 @@ size_t SyncEngine::on_channel_data(unsigned channel, std::span<const uint8_t> da
     }
     handle_message(channel, m);
   }
+  rx_.clear();
   compact_.flush_need();
   return off;
 }
@@ -341,14 +343,16 @@ void SyncEngine::apply(const MsgView& m) {
     return;
   }
   if (m.type <= kMsgCtDel) {
-    const DropReason r = decode_ct(m, &flow_, &scratch_);
+    const RxBatch::Slot* s = rx_.take(m);
+    const DropReason r = s ? s->result : decode_ct(m, &flow_, &scratch_);
     if (r != DropReason::kNone) {
       count_drop(r);
       return;
     }
-    if (m.type == kMsgCtNew) ext_->ct_new(flow_);
-    else if (m.type == kMsgCtUpd) ext_->ct_upd(flow_);
-    else ext_->ct_del(flow_);
+    const ct::Flow& f = s ? s->flow : flow_;
+    if (m.type == kMsgCtNew) ext_->ct_new(f);
+    else if (m.type == kMsgCtUpd) ext_->ct_upd(f);
+    else ext_->ct_del(f);
     return;
   }
   const DropReason r = decode_exp(m, &exp_, &scratch_);

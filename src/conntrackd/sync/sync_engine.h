@@ -16,6 +16,7 @@
 #include "conntrackd/event_loop.h"
 #include "conntrackd/sync/channel.h"
 #include "conntrackd/sync/compact_link.h"
+#include "conntrackd/sync/rx_batch.h"
 #include "conntrackd/sync/sync_mode.h"
 #include "conntrackd/sync/sync_queue.h"
 #include "ct/expect.h"
@@ -37,6 +38,10 @@ class ExternalHandler {
   virtual void exp_new(const ct::Expect& e) { (void)e; }
   virtual void exp_upd(const ct::Expect& e) { (void)e; }
   virtual void exp_del(const ct::Expect& e) { (void)e; }
+  // A received datagram's flows, before they are applied (rx_batch.h):
+  // first the bucket of every one, then every chain head.
+  virtual void prefetch_bucket(const ct::Flow& f) const { (void)f; }
+  virtual void prefetch_chain(const ct::Flow& f) const { (void)f; }
   // The netlink port id of a socket writing to the kernel (0: none).
   virtual uint32_t portid() const { return 0; }
 };
@@ -94,10 +99,12 @@ class SyncEngine final : public ChannelReceiver {
   void release_if_dead(uint32_t ref);
   // Visits every internal flow and (ExpectationSync) expectation, by
   // queue ref, DEAD ones too unless `live_only`; fn must not erase.
+  // Flows in memory order: a bulk queues them so, and the transmit pass,
+  // the resend queue and the ACK walk then read the records in sequence.
   template <class Fn>
   void for_each_object(bool live_only, Fn&& fn) {
     FlowCache& c = internal();
-    c.for_each([&](uint32_t r) {
+    c.for_each_stored([&](uint32_t r) {
       if (!live_only || c.header(r).obj != ObjState::kDead) fn(r);
     });
     ExpectCache* x = nodes_->exps();
@@ -159,6 +166,7 @@ class SyncEngine final : public ChannelReceiver {
   uint32_t last_seq_recv_ = 0;
   NetworkCounters net_;
   alignas(8) uint8_t msg_[kMaxMessage];
+  RxBatch rx_;         // the received datagram's flows, decoded ahead
   ct::Flow flow_;      // scratch: a cache entry or a decoded message
   ct::Expect exp_;
   ctsync::DecodeScratch scratch_;
