@@ -8,7 +8,7 @@ namespace crypto {
 int HmacSha256::set_key(std::span<const uint8_t> key, HmacBackend want) {
   keyed_ = false;
   kernel_.close();
-  if (want != HmacBackend::kSoft) {
+  if (want == HmacBackend::kKernel || (want == HmacBackend::kAuto && !sha256_accelerated())) {
     const int r = kernel_.open("hmac(sha256)", key);
     if (r < 0 && want == HmacBackend::kKernel) return r;
   }

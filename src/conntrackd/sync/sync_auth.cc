@@ -59,7 +59,7 @@ int SyncAuth::open() {
   }
   d_.log(kLogNotice, "sync authentication on: signing with key id %u, %u key(s) accepted, HMAC-SHA256 %s",
          cnt_.send_key_id, cnt_.nkeys, cnt_.kernel ? "by the kernel (AF_ALG)"
-         : crypto::sha256_accelerated() ? "built in, SHA extensions (no AF_ALG hash in this kernel)"
+         : crypto::sha256_accelerated() ? "built in, SHA extensions"
                                         : "built in (no AF_ALG hash in this kernel)");
   return 0;
 }
