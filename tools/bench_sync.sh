@@ -8,7 +8,11 @@
 #      A's internal cache holds N, `conntrackd -B` on A, timed until B's
 #      external cache holds N (polling `-s` on B);
 #   2. bytes and packets on the wire per flow (A's UDP "Bytes sent" /
-#      "Pckts sent" across the bulk, divided by N);
+#      "Pckts sent" across the bulk, divided by N), the CPU time each
+#      daemon spent during the bulk (/proc/PID/schedstat: less disturbed
+#      by other load on the machine than the wall time), and the sync
+#      datagrams B's kernel dropped for a full receive buffer (UDP
+#      RcvbufErrors in B's namespace; FT-FW then resends them);
 #   3. peak RSS (VmHWM) of the sender (A) and the receiver (B) after the
 #      bulk (and B's after the commit, which also holds the events of the
 #      committed entries);
@@ -168,6 +172,14 @@ stat_sent() {  # -> "bytes packets" sent on the sync channel
 stat_lost() { awk '/Lost msgs/ {print $1, $4; f = 1} END {if (!f) print "- -"}'; }  # malformed lost
 hwm() { awk '/^VmHWM/ {print $2; f = 1} END {if (!f) print -1}' "/proc/$1/status" 2>/dev/null || echo -1; }
 alive() { kill -0 "$1" 2>/dev/null; }
+# cpu_ns PID: on-CPU time of all its threads so far, in ns (-1 if gone)
+cpu_ns() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{t += $1; f = 1} END {print f ? t : -1}'
+}
+rcvbuf_errors() {  # in B's namespace
+  nsx B cat /proc/net/snmp | awk '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1; next}
+                                 $1 == "Udp:" && h {print $c; f = 1} END {if (!f) print -1}'
+}
 
 # --- namespaces -----------------------------------------------------------
 if (( host_max_orig < need )); then
@@ -287,6 +299,7 @@ keep() {  # keep LABEL: copy logs and stats of both sides
 bulk() {
   local who=$1 b=$2 lim=$3 r n t
   BULK_SYNC=FAIL BULK_BYTES=- BULK_PKTS=- BULK_LOAD=- BULK_EXT=-1 BULK_PRE=-1 BULK_LOST="- -"
+  BULK_CPUA=- BULK_CPUB=- BULK_RCVERR=-
   bgw ct B -F >/dev/null || true
   start B "$b" || return 1
   local tl; tl=$(now)
@@ -300,9 +313,15 @@ bulk() {
   sleep "$SETTLE"
   BULK_PRE=$(client B "$b" -s | stat_cache external) || true
   read -r b0 p0 < <(client A "$b" -s | stat_sent)
+  local ca0 cb0 ca1 cb1 e0 e1
+  e0=$(rcvbuf_errors); ca0=$(cpu_ns "$PID_A"); cb0=$(cpu_ns "$PID_B")
   local ts; ts=$(now)
   client A "$b" -B >/dev/null 2>&1 || echo "warning: -B on A failed" >&2
   read -r n t < <(wait_cache B "$b" external "$N" "$lim")
+  ca1=$(cpu_ns "$PID_A"); cb1=$(cpu_ns "$PID_B"); e1=$(rcvbuf_errors)
+  ((ca0 >= 0 && ca1 >= 0)) && BULK_CPUA=$(div $((ca1 - ca0)) 1000000000)
+  ((cb0 >= 0 && cb1 >= 0)) && BULK_CPUB=$(div $((cb1 - cb0)) 1000000000)
+  ((e0 >= 0 && e1 >= 0)) && BULK_RCVERR=$((e1 - e0))
   read -r b1 p1 < <(client A "$b" -s 2>/dev/null | stat_sent) || true
   BULK_EXT=$n
   BULK_LOST=$(client B "$b" -s 2>/dev/null | stat_lost) || true
@@ -316,7 +335,7 @@ bulk() {
   [[ $BULK_SYNC =~ ^[0-9.]+$ ]]
 }
 
-declare -A S RA RB CL CW BY PK
+declare -A S RA RB CL CW BY PK UA UB
 order=()
 for ((r = 0; r < ROUNDS; r++)); do
   if ((r % 2 == 0)); then order+=("$X" "$Y"); else order+=("$Y" "$X"); fi
@@ -330,12 +349,13 @@ for who in "${order[@]}"; do
   bulk "$who" "$bin" "$WAIT" || ok=0
   rssA=$( [[ -n $PID_A ]] && hwm "$PID_A" || echo -1)
   rssB=$( [[ -n $PID_B ]] && hwm "$PID_B" || echo -1)
-  printf 'run %d %-4s  sync %8s s  (B external %s/%d; before -B %s; A load %s s)  wire %s B/flow %s pkt/flow (%s)  lost/malformed at B %s  peak RSS A %s kB B %s kB\n' \
+  printf 'run %d %-4s  sync %8s s  (B external %s/%d; before -B %s; A load %s s)  wire %s B/flow %s pkt/flow (%s)  lost/malformed at B %s  B rcvbuf drops %s  CPU in the bulk A %s s B %s s  peak RSS A %s kB B %s kB\n' \
     "$run" "$who" "$BULK_SYNC" "$BULK_EXT" "$N" "$BULK_PRE" "$BULK_LOAD" "$BULK_BYTES" "$BULK_PKTS" "$BULK_RAW" \
-    "$(set -- $BULK_LOST; echo "$2/$1")" "$rssA" "$rssB"
+    "$(set -- $BULK_LOST; echo "$2/$1")" "$BULK_RCVERR" "$BULK_CPUA" "$BULK_CPUB" "$rssA" "$rssB"
   if ((ok)); then
     S[$who]="${S[$who]:-} $BULK_SYNC"; BY[$who]="${BY[$who]:-} $BULK_BYTES"; PK[$who]="${PK[$who]:-} $BULK_PKTS"
     RA[$who]="${RA[$who]:-} $rssA"; RB[$who]="${RB[$who]:-} $rssB"
+    UA[$who]="${UA[$who]:-} $BULK_CPUA"; UB[$who]="${UB[$who]:-} $BULK_CPUB"
   fi
   keep "run$run-$who-sync" "$bin"
   # commit into B's flushed table
@@ -427,6 +447,8 @@ line() {  # line LABEL UNIT ARRAY
 }
 echo "--- summary (medians over $ROUNDS round(s) each; load: $(uptime | sed 's/.*load average/load average/'))"
 line "sync time" s S
+line "CPU in the bulk (A)" s UA
+line "CPU in the bulk (B)" s UB
 line "peak RSS sender (A)" kB RA
 line "peak RSS receiver (B)" kB RB
 line "commit (logged)" s CL

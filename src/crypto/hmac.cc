@@ -8,7 +8,7 @@ namespace crypto {
 int HmacSha256::set_key(std::span<const uint8_t> key, HmacBackend want) {
   keyed_ = false;
   kernel_.close();
-  if (want != HmacBackend::kSoft) {
+  if (want == HmacBackend::kKernel || (want == HmacBackend::kAuto && !sha256_accelerated())) {
     const int r = kernel_.open("hmac(sha256)", key);
     if (r < 0 && want == HmacBackend::kKernel) return r;
   }
@@ -28,6 +28,21 @@ int HmacSha256::mac(std::span<const uint8_t> data, uint8_t* out, size_t out_len)
     soft_.mac(data, full);
   }
   std::memcpy(out, full, out_len);
+  return 0;
+}
+
+int HmacSha256::mac_pair(std::span<const uint8_t> da, uint8_t* out_a, std::span<const uint8_t> db, uint8_t* out_b,
+                         size_t out_len) {
+  if (!keyed_) return -EBADF;
+  if (out_len > kSha256Len) return -EINVAL;
+  if (kernel_.is_open()) {
+    const int r = mac(da, out_a, out_len);
+    return r < 0 ? r : mac(db, out_b, out_len);
+  }
+  uint8_t full_a[kSha256Len], full_b[kSha256Len];
+  soft_.mac_pair(da, full_a, db, full_b);
+  std::memcpy(out_a, full_a, out_len);
+  std::memcpy(out_b, full_b, out_len);
   return 0;
 }
 

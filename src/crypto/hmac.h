@@ -1,7 +1,11 @@
-// HMAC-SHA256 for the sync authentication: the kernel's, through AF_ALG,
-// when the kernel has the hash user API; our own (sha256.h) otherwise, so
-// a kernel built without CONFIG_CRYPTO_USER_API_HASH still authenticates.
-// Both give the same bytes (tests/unit/crypto_test.cc: RFC 4231).
+// HMAC-SHA256 for the sync authentication: our own (sha256.h) where the
+// CPU has the SHA extensions, since AF_ALG costs two syscalls per packet
+// on top of the same instructions and cannot do two packets at once
+// (mac_pair); else the kernel's, through AF_ALG, when the kernel has the
+// hash user API (its generic code may use AVX2); else our portable one,
+// so a kernel built without CONFIG_CRYPTO_USER_API_HASH still
+// authenticates.  All give the same bytes (tests/unit/sync_auth_test.cc:
+// RFC 4231).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,12 +21,16 @@ enum class HmacBackend : uint8_t { kAuto, kKernel, kSoft };
 class HmacSha256 {
  public:
   static constexpr size_t kMaxKey = 64;
-  // kAuto: the kernel if it answers, else ours.  kKernel fails where the
-  // kernel cannot.  0 or -errno.
+  // kAuto: ours with the SHA extensions, else the kernel if it answers,
+  // else ours.  kKernel fails where the kernel cannot.  0 or -errno.
   int set_key(std::span<const uint8_t> key, HmacBackend want = HmacBackend::kAuto);
   bool kernel() const { return kernel_.is_open(); }
   // The first `out_len` (<= 32) bytes of HMAC-SHA256(key, data).  0 or -errno.
   int mac(std::span<const uint8_t> data, uint8_t* out, size_t out_len);
+  // Two messages' MACs: the built-in computes them together, which with
+  // the SHA extensions costs little more than one (sha256.h).  0 or -errno.
+  int mac_pair(std::span<const uint8_t> da, uint8_t* out_a, std::span<const uint8_t> db, uint8_t* out_b,
+               size_t out_len);
 
  private:
   AfAlgHash kernel_;

@@ -25,10 +25,20 @@ class Sha256 {
   void reset();
   void update(std::span<const uint8_t> data);
   void final(uint8_t out[kSha256Len]);
+  // Two independent hashes fed at once (two packets): with the SHA
+  // extensions their rounds interleave, so the pair costs little more than
+  // one.  Same results as update() / final() on each.
+  static void update_pair(Sha256& a, std::span<const uint8_t> da, Sha256& b, std::span<const uint8_t> db);
+  static void final_pair(Sha256& a, uint8_t out_a[kSha256Len], Sha256& b, uint8_t out_b[kSha256Len]);
 
  private:
   void blocks(const uint8_t* p, size_t n);
   void block(const uint8_t* p);  // the portable one
+  // a's na blocks and b's nb blocks, the common part together.
+  static void blocks_pair(Sha256& a, const uint8_t* pa, size_t na, Sha256& b, const uint8_t* pb, size_t nb);
+  // The padded last block(s) of the message into out: how many (1 or 2).
+  size_t pad(uint8_t out[2 * kSha256Block]) const;
+  void put_digest(uint8_t out[kSha256Len]) const;
   uint32_t h_[8];
   uint8_t buf_[kSha256Block];
   size_t used_ = 0;
@@ -41,6 +51,9 @@ class SoftHmacSha256 {
  public:
   void set_key(std::span<const uint8_t> key);
   void mac(std::span<const uint8_t> data, uint8_t out[kSha256Len]) const;
+  // Two messages' MACs at once (Sha256::update_pair).
+  void mac_pair(std::span<const uint8_t> da, uint8_t out_a[kSha256Len], std::span<const uint8_t> db,
+                uint8_t out_b[kSha256Len]) const;
 
  private:
   Sha256 inner_, outer_;

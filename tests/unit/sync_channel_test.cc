@@ -338,6 +338,107 @@ TEST(SyncChannelUdp, Ipv4BatchesUpToMtuFlushSendsAndCountersAreExact) {
   });
 }
 
+// A sealer that appends an 8-byte packet number and counts how it was
+// asked: the channel's pairing is seen on the wire without the crypto.
+struct NumberingSealer : ctd::PacketSealer {
+  uint64_t next = 1;
+  unsigned singles = 0, pairs = 0;
+  size_t overhead() const override { return 8; }
+  size_t seal(uint8_t* buf, size_t len, size_t cap) override {
+    singles++;
+    if (cap < len + 8) return 0;
+    for (unsigned i = 0; i < 8; i++) buf[len + i] = static_cast<uint8_t>(next >> (56 - 8 * i));
+    next++;
+    return len + 8;
+  }
+  void seal_pair(uint8_t* a, size_t* la, size_t ca, uint8_t* b, size_t* lb, size_t cb) override {
+    pairs++;
+    singles -= 2;  // the default below calls seal() twice
+    PacketSealer::seal_pair(a, la, ca, b, lb, cb);
+  }
+};
+
+struct PairRx : Rx {
+  unsigned pairs = 0;
+  void on_datagram_pair(unsigned ch, std::span<const uint8_t> a, std::span<const uint8_t> b) override {
+    pairs++;
+    ChannelReceiver::on_datagram_pair(ch, a, b);
+  }
+};
+
+uint64_t packet_number(const Bytes& d) {
+  uint64_t v = 0;
+  for (size_t i = d.size() - 8; i < d.size(); i++) v = v << 8 | d[i];
+  return v;
+}
+
+// With a sealer, a full batch waits for the next so that both are sealed
+// together; flush() sends whatever waits.  Packets leave in order, and a
+// receiver finding two queued gets them as a pair.
+TEST(SyncChannelUdp, SealedBatchesGoOutInPairsAndInOrder) {
+  run_in_netns([] {
+    ASSERT_EQ(if_set_mtu("lo", 1500), 0);
+    Harness h;
+    ctd::Config cfg;
+    cfg.channel_num = 1;
+    set_chan(cfg.channels[0], ctd::ChannelProto::kUdp, "lo", AF_INET, "127.0.0.1", "127.0.0.1", 3780);
+    ctd::Channel* ch = ctd::channel_create(cfg, 0);
+    ASSERT_NE(ch, nullptr);
+    NumberingSealer sealer;
+    ch->set_sealer(&sealer);
+    PairRx rx;
+    ASSERT_EQ(ch->open(h.d, h.loop, rx, 0), 0) << strerror(errno);
+    // 1472 - 8 = 1464 per batch: 15 messages of 92 bytes (1380) each.
+    std::vector<Bytes> msgs;
+    auto send_n = [&](int n) {
+      for (int i = 0; i < n; i++) {
+        msgs.push_back(make_msg(92, static_cast<uint8_t>(msgs.size())));
+        ASSERT_EQ(ch->send(msgs.back()), 0);
+      }
+    };
+    send_n(16);  // the 16th closes batch 1: it waits
+    EXPECT_EQ(ch->counters().pkts_sent, 0u);
+    send_n(15);  // the 31st closes batch 2: both go, sealed as a pair
+    EXPECT_EQ(ch->counters().pkts_sent, 2u);
+    EXPECT_EQ(sealer.pairs, 1u);
+    send_n(15);  // batch 3 waits, batch 4 holds one message
+    EXPECT_EQ(ch->counters().pkts_sent, 2u);
+    ASSERT_EQ(ch->flush(), 0);
+    EXPECT_EQ(ch->counters().pkts_sent, 4u);
+    EXPECT_EQ(sealer.pairs, 2u);
+    send_n(3);
+    ASSERT_EQ(ch->flush(), 0);  // a lone batch: sealed alone
+    EXPECT_EQ(sealer.singles, 1u);
+    // Larger than a batch: the waiting batch and the one message after it
+    // go first (a pair), then the big one alone.
+    const Bytes big = make_msg(2000, 99);
+    send_n(16);
+    EXPECT_EQ(ch->counters().pkts_sent, 5u);
+    ASSERT_EQ(ch->send(big), 0);
+    EXPECT_EQ(ch->counters().pkts_sent, 8u);
+    EXPECT_EQ(sealer.pairs, 3u);
+    EXPECT_EQ(sealer.singles, 2u);
+    ASSERT_EQ(ch->flush(), 0);
+    EXPECT_EQ(ch->counters().pkts_sent, 8u);
+    ASSERT_TRUE(pump(h.loop, [&] { return rx.calls.size() == 8; }));
+    Bytes got, want = cat(msgs);
+    for (size_t i = 0; i < rx.calls.size(); i++) {
+      EXPECT_EQ(packet_number(rx.calls[i]), i + 1) << "packet " << i;
+      const Bytes& c = rx.calls[i];
+      if (i == 7) {
+        EXPECT_EQ(Bytes(c.begin(), c.end() - 8), big);
+        continue;
+      }
+      got.insert(got.end(), c.begin(), c.end() - 8);
+    }
+    EXPECT_EQ(got, want) << "every message once, in order";
+    EXPECT_GE(rx.pairs, 1u) << "two datagrams queued are handed on together";
+    EXPECT_EQ(ch->counters().err_send, 0u);
+    ch->close(h.loop);
+    delete ch;
+  });
+}
+
 TEST(SyncChannelUdp, Ipv6LoopbackSendReceive) {
   run_in_netns([] {
     if (access("/proc/sys/net/ipv6", F_OK) != 0) child_skip("no IPv6 in this kernel");

@@ -37,6 +37,12 @@ class ChannelReceiver {
  public:
   virtual ~ChannelReceiver() = default;
   virtual size_t on_channel_data(unsigned channel, std::span<const uint8_t> data) = 0;
+  // Two datagrams read back to back, `a` first: the authentication layer
+  // verifies their tags together (half the cost of the second one).
+  virtual void on_datagram_pair(unsigned channel, std::span<const uint8_t> a, std::span<const uint8_t> b) {
+    on_channel_data(channel, a);
+    on_channel_data(channel, b);
+  }
 };
 
 // What a channel calls on each packet it is about to write (a datagram,
@@ -51,6 +57,13 @@ class PacketSealer {
   // Appends to buf[0, len) (cap bytes in all); the new length, 0 if it
   // could not.
   virtual size_t seal(uint8_t* buf, size_t len, size_t cap) = 0;
+  // Two packets to be written one after the other, `a` first: as seal()
+  // on each (*len_a and *len_b become the new lengths, 0 where it could
+  // not), but the authentication layer computes both tags at once.
+  virtual void seal_pair(uint8_t* a, size_t* len_a, size_t cap_a, uint8_t* b, size_t* len_b, size_t cap_b) {
+    *len_a = seal(a, *len_a, cap_a);
+    *len_b = seal(b, *len_b, cap_b);
+  }
 };
 
 // upstream's per-channel counters (-s, -s link).

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <utility>
 
 namespace ctd {
 
@@ -48,6 +49,12 @@ class ChannelBuffer {
   std::span<const uint8_t> data() const { return {buf_, used_}; }
   bool empty() const { return used_ == 0; }
   void clear() { used_ = 0; }
+  void swap(ChannelBuffer& o) {
+    std::swap(buf_, o.buf_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+    std::swap(used_, o.used_);
+  }
 
  private:
   uint8_t* buf_ = nullptr;

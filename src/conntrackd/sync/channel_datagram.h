@@ -34,6 +34,15 @@ class DatagramChannel : public Channel {
 
  private:
   void on_readable(uint32_t events);
+  // One datagram into buf (kChannelRecvBuf bytes), counted: its length,
+  // or -1 when none is queued (or an error, counted).
+  ssize_t recv_one(uint8_t* buf);
+  // A full batch: sent at once, or (sealed channels) kept in held_ until
+  // the next one is full too, so that the two are sealed as a pair.
+  int flush_full();
+  int send_sealed(ChannelBuffer& b);
+  int send_pair();
+  int transmit(std::span<const uint8_t> d);
   const Config& cfg_;
   unsigned index_;
   ChannelProto proto_;
@@ -42,6 +51,7 @@ class DatagramChannel : public Channel {
   int ifindex_ = 0;
   unsigned ifflags_ = 0;
   ChannelBuffer buf_;
+  ChannelBuffer held_;  // sealed channels only: a full batch, sent before buf_
   ChannelCounters cnt_;
 };
 

@@ -59,7 +59,7 @@ int SyncAuth::open() {
   }
   d_.log(kLogNotice, "sync authentication on: signing with key id %u, %u key(s) accepted, HMAC-SHA256 %s",
          cnt_.send_key_id, cnt_.nkeys, cnt_.kernel ? "by the kernel (AF_ALG)"
-         : crypto::sha256_accelerated() ? "built in, SHA extensions (no AF_ALG hash in this kernel)"
+         : crypto::sha256_accelerated() ? "built in, SHA extensions"
                                         : "built in (no AF_ALG hash in this kernel)");
   return 0;
 }
@@ -87,9 +87,15 @@ int SyncAuth::reload() {
 
 size_t SyncAuth::overhead() const { return kAuthTrailerLen; }
 
+namespace {
+
+bool has_room(size_t len, size_t cap) { return cap >= len && cap - len >= kAuthTrailerLen; }
+
+}  // namespace
+
 size_t SyncAuth::seal(uint8_t* buf, size_t len, size_t cap) {
   Bank& b = banks_[cur_];
-  if (b.n == 0 || cap < len || cap - len < kAuthTrailerLen) {
+  if (b.n == 0 || !has_room(len, cap)) {
     cnt_.seal_failed++;
     return 0;
   }
@@ -103,28 +109,54 @@ size_t SyncAuth::seal(uint8_t* buf, size_t len, size_t cap) {
   return len + kAuthTrailerLen;
 }
 
-bool SyncAuth::verify(std::span<const uint8_t> pkt, std::span<const uint8_t>* body) {
-  AuthFields f;
-  switch (auth_trailer_get(pkt, body, &f)) {
+void SyncAuth::seal_pair(uint8_t* a, size_t* len_a, size_t cap_a, uint8_t* b, size_t* len_b, size_t cap_b) {
+  Bank& k = banks_[cur_];
+  if (k.n == 0 || !has_room(*len_a, cap_a) || !has_room(*len_b, cap_b)) {
+    PacketSealer::seal_pair(a, len_a, cap_a, b, len_b, cap_b);  // counts the failure
+    return;
+  }
+  uint8_t* ta = a + *len_a;
+  uint8_t* tb = b + *len_b;
+  auth_trailer_put(ta, k.ids[0], session_, ++counter_);
+  auth_trailer_put(tb, k.ids[0], session_, ++counter_);
+  if (k.mac[0].mac_pair({a, *len_a + kAuthCoveredTail}, ta + kAuthCoveredTail, {b, *len_b + kAuthCoveredTail},
+                        tb + kAuthCoveredTail, kAuthTagLen) < 0) {
+    cnt_.seal_failed += 2;
+    *len_a = *len_b = 0;
+    return;
+  }
+  cnt_.sent += 2;
+  *len_a += kAuthTrailerLen;
+  *len_b += kAuthTrailerLen;
+}
+
+bool SyncAuth::check_trailer(std::span<const uint8_t> pkt, Check* c) {
+  switch (auth_trailer_get(pkt, &c->body, &c->f)) {
     case AuthParse::kOk: break;
     case AuthParse::kMissing: cnt_.missing++; return false;
     case AuthParse::kTruncated: cnt_.truncated++; return false;
   }
   Bank& b = banks_[cur_];
   unsigned k = 0;
-  while (k < b.n && b.ids[k] != f.key_id) k++;
+  while (k < b.n && b.ids[k] != c->f.key_id) k++;
   if (k == b.n) {
     cnt_.unknown_key++;
     return false;
   }
-  uint8_t tag[kAuthTagLen];
-  if (b.mac[k].mac(pkt.first(pkt.size() - kAuthTagLen), tag, sizeof tag) < 0 ||
-      !crypto::equal_const_time(tag, f.tag, sizeof tag)) {
+  c->mac = &b.mac[k];
+  c->covered = pkt.first(pkt.size() - kAuthTagLen);
+  return true;
+}
+
+bool SyncAuth::compute_tag(Check* c) { return c->mac->mac(c->covered, c->tag, sizeof c->tag) == 0; }
+
+bool SyncAuth::check_tag_and_counter(const Check& c, bool computed) {
+  if (!computed || !crypto::equal_const_time(c.tag, c.f.tag, sizeof c.tag)) {
     cnt_.bad_tag++;
     return false;
   }
   // Only now, with the tag verified, may the packet touch replay state.
-  switch (sessions_.accept(f.session, f.counter)) {
+  switch (sessions_.accept(c.f.session, c.f.counter)) {
     case ReplayVerdict::kNewSession: cnt_.new_sessions++; break;
     case ReplayVerdict::kOk: break;
     case ReplayVerdict::kReplayed: cnt_.replayed++; return false;
@@ -132,6 +164,32 @@ bool SyncAuth::verify(std::span<const uint8_t> pkt, std::span<const uint8_t>* bo
   }
   cnt_.accepted++;
   return true;
+}
+
+bool SyncAuth::verify(std::span<const uint8_t> pkt, std::span<const uint8_t>* body) {
+  Check c;
+  if (!check_trailer(pkt, &c) || !check_tag_and_counter(c, compute_tag(&c))) return false;
+  *body = c.body;
+  return true;
+}
+
+void SyncAuth::on_datagram_pair(unsigned channel, std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (stream_) {  // a stream comes in reads, not datagrams
+    ChannelReceiver::on_datagram_pair(channel, a, b);
+    return;
+  }
+  Check ca, cb;
+  const bool framed_a = check_trailer(a, &ca), framed_b = check_trailer(b, &cb);
+  bool tag_a = false, tag_b = false;
+  if (framed_a && framed_b && ca.mac == cb.mac) {
+    tag_a = tag_b = ca.mac->mac_pair(ca.covered, ca.tag, cb.covered, cb.tag, kAuthTagLen) == 0;
+  } else {
+    tag_a = framed_a && compute_tag(&ca);
+    tag_b = framed_b && compute_tag(&cb);
+  }
+  // In order: a's counter goes through the replay window before b's.
+  if (framed_a && check_tag_and_counter(ca, tag_a)) inner_.on_channel_data(channel, ca.body);
+  if (framed_b && check_tag_and_counter(cb, tag_b)) inner_.on_channel_data(channel, cb.body);
 }
 
 size_t SyncAuth::on_channel_data(unsigned channel, std::span<const uint8_t> data) {

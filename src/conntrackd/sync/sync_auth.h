@@ -18,6 +18,7 @@
 #include "conntrackd/sync/auth_keys.h"
 #include "conntrackd/sync/channel.h"
 #include "crypto/hmac.h"
+#include "sync/auth_wire.h"
 #include "sync/replay_window.h"
 
 namespace ctd {
@@ -40,8 +41,10 @@ class SyncAuth final : public PacketSealer, public ChannelReceiver {
   // PacketSealer
   size_t overhead() const override;
   size_t seal(uint8_t* buf, size_t len, size_t cap) override;
+  void seal_pair(uint8_t* a, size_t* len_a, size_t cap_a, uint8_t* b, size_t* len_b, size_t cap_b) override;
   // ChannelReceiver
   size_t on_channel_data(unsigned channel, std::span<const uint8_t> data) override;
+  void on_datagram_pair(unsigned channel, std::span<const uint8_t> a, std::span<const uint8_t> b) override;
 
   const AuthCounters& counters() const { return cnt_; }
 
@@ -51,8 +54,22 @@ class SyncAuth final : public PacketSealer, public ChannelReceiver {
     uint8_t ids[AuthKeySet::kMax] = {};
     crypto::HmacSha256 mac[AuthKeySet::kMax];
   };
+  // A received packet on its way through verify(): its trailer's fields,
+  // the key its id names, the tag computed over it.
+  struct Check {
+    ctsync::AuthFields f;
+    std::span<const uint8_t> body, covered;
+    crypto::HmacSha256* mac = nullptr;
+    uint8_t tag[ctsync::kAuthTagLen];
+  };
   // True if the packet is authentic and new; counts why not.
   bool verify(std::span<const uint8_t> pkt, std::span<const uint8_t>* body);
+  // verify() in three steps, so two packets' tags are computed together:
+  // the trailer and key (false: counted), then the tag, then its
+  // comparison and the replay window (false: counted).
+  bool check_trailer(std::span<const uint8_t> pkt, Check* c);
+  bool compute_tag(Check* c);
+  bool check_tag_and_counter(const Check& c, bool computed);
   size_t on_stream(unsigned channel, std::span<const uint8_t> data);
 
   Daemon& d_;
