@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/static_slot.h"
 #include "conntrack/commands.h"
 #include "conntrack/event_bpf.h"
 #include "conntrack/portid_name.h"
@@ -166,7 +167,10 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
   static EventState st;
   st.cli = &cli;
   uint32_t mask = (cli.options & kOptEventMask) ? cli.event_mask : (kEvNew | kEvUpdate | kEvDestroy);
-  static nl::Socket ev;
+  // In a slot: a plain static Socket's destructor would be registered with
+  // atexit, which links musl's atexit table and calloc into the static build.
+  static base::StaticSlot<nl::Socket> ev_slot;
+  nl::Socket& ev = ev_slot.construct();
   // The legacy bind() group bitmask: NEW=1, UPDATE=2, DESTROY=4.
   // -E expect: EXP_NEW=8, EXP_UPDATE=0x10, EXP_DESTROY=0x20 (-e is illegal there).
   uint32_t groups = cli.table == Table::kExpect ? (mask & 7) << 3 : mask & 7;
