@@ -16,7 +16,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-musl}
-MAX_CONNTRACK=${MAX_CONNTRACK:-130000}
+MAX_CONNTRACK=${MAX_CONNTRACK:-129000}
 MAX_CONNTRACKD=${MAX_CONNTRACKD:-307200}
 STATIC_TESTS=${STATIC_TESTS-tests/integration/list_formats.sh tests/integration/cli_errors.sh tests/integration/conntrackd_basic.sh}
 fails=0

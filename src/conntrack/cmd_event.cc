@@ -13,9 +13,9 @@
 #include <csignal>
 #include <cstring>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/fd_stat.h"
 #include "base/static_slot.h"
 #include "conntrack/commands.h"
 #include "conntrack/event_bpf.h"
@@ -161,6 +161,12 @@ void report_drops(EventState& st) {
 
 uint8_t g_slots[kSlots][kSlotSize];
 
+// The socket's inode (its row in /proc/net/netlink), 0 if unknown.
+unsigned long fd_inode(int fd) {
+  base::FdStat st;
+  return base::fd_stat(fd, st) ? static_cast<unsigned long>(st.ino) : 0;
+}
+
 }  // namespace
 
 int cmd_event(Session&, Cli& cli, unsigned&) {
@@ -189,8 +195,7 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
     int proto = f.cmp && f.tmpl.has(ct::F::kOrigL4) ? f.tmpl.orig().l4 : -1;
     attach_event_bpf(ev.fd(), f.family, proto);
   }
-  struct stat sb;
-  if (fstat(ev.fd(), &sb) == 0) st.sock_inode = sb.st_ino;
+  st.sock_inode = fd_inode(ev.fd());
 
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;  // no SA_RESTART: recvmmsg must return
