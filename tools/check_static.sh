@@ -8,13 +8,15 @@
 # Environment:
 #   MAX_CONNTRACK, MAX_CONNTRACKD   size ceilings in bytes (stripped).  The
 #       goal of issue 14 is 100 KB / 300 KB; conntrack's ceiling is where it
-#       stands today (a regression guard) until the goal is reached.
+#       stands today (a regression guard) until the goal is reached.  It
+#       includes the -O2 files of the listing path (Makefile MUSL_HOT_SRC,
+#       ~7 KB), without which the static -L is slower than the dynamic one.
 #   STATIC_TESTS   the integration scripts to run (default below); "" skips.
 # Prints PASS/FAIL lines; exits non-zero if any check failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-musl}
-MAX_CONNTRACK=${MAX_CONNTRACK:-125000}
+MAX_CONNTRACK=${MAX_CONNTRACK:-129000}
 MAX_CONNTRACKD=${MAX_CONNTRACKD:-307200}
 STATIC_TESTS=${STATIC_TESTS-tests/integration/list_formats.sh tests/integration/cli_errors.sh tests/integration/conntrackd_basic.sh}
 fails=0

@@ -1,5 +1,7 @@
 #include "base/time_fmt.h"
 
+#include "base/time_zone.h"
+
 namespace base {
 namespace {
 
@@ -22,8 +24,7 @@ void put_2digits(OutBuf& out, int v) {
 
 bool local_time(int64_t t, struct tm* out) {
   if (!g_cache.valid || g_cache.t != t) {
-    time_t tt = static_cast<time_t>(t);
-    if (localtime_r(&tt, &g_cache.tm) == nullptr) return false;
+    if (!civil_time(t, local_utc_offset(t), &g_cache.tm)) return false;
     g_cache.t = t;
     g_cache.valid = true;
   }

@@ -12,7 +12,8 @@ namespace base {
 // second it converted, since a table dump repeats the same few seconds.
 void put_ctime(OutBuf& out, int64_t t);
 
-// localtime_r with the same one-entry cache; false if `t` is out of range.
+// localtime_r (the zone as glibc reads TZ, base/time_zone.h) with the same
+// one-entry cache; false if `t` is out of range.
 bool local_time(int64_t t, struct tm* out);
 
 }  // namespace base

@@ -61,8 +61,9 @@ int parse_addr(const char* s, ct::Addr* addr, int* mask) {
   // upstream copies into char[INET6_ADDRSTRLEN] with strncpy: longer
   // arguments are cut to 45 characters before parsing.
   char buf[46];
-  std::strncpy(buf, s, sizeof buf);
-  buf[sizeof buf - 1] = '\0';
+  size_t n = 0;
+  for (; n < sizeof buf - 1 && s[n] != '\0'; ++n) buf[n] = s[n];
+  buf[n] = '\0';
   if (mask) {
     char* slash = std::strchr(buf, '/');
     if (slash) {

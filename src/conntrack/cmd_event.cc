@@ -13,9 +13,10 @@
 #include <csignal>
 #include <cstring>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/fd_stat.h"
+#include "base/static_slot.h"
 #include "conntrack/commands.h"
 #include "conntrack/event_bpf.h"
 #include "conntrack/portid_name.h"
@@ -160,13 +161,22 @@ void report_drops(EventState& st) {
 
 uint8_t g_slots[kSlots][kSlotSize];
 
+// The socket's inode (its row in /proc/net/netlink), 0 if unknown.
+unsigned long fd_inode(int fd) {
+  base::FdStat st;
+  return base::fd_stat(fd, st) ? static_cast<unsigned long>(st.ino) : 0;
+}
+
 }  // namespace
 
 int cmd_event(Session&, Cli& cli, unsigned&) {
   static EventState st;
   st.cli = &cli;
   uint32_t mask = (cli.options & kOptEventMask) ? cli.event_mask : (kEvNew | kEvUpdate | kEvDestroy);
-  static nl::Socket ev;
+  // In a slot: a plain static Socket's destructor would be registered with
+  // atexit, which links musl's atexit table and calloc into the static build.
+  static base::StaticSlot<nl::Socket> ev_slot;
+  nl::Socket& ev = ev_slot.construct();
   // The legacy bind() group bitmask: NEW=1, UPDATE=2, DESTROY=4.
   // -E expect: EXP_NEW=8, EXP_UPDATE=0x10, EXP_DESTROY=0x20 (-e is illegal there).
   uint32_t groups = cli.table == Table::kExpect ? (mask & 7) << 3 : mask & 7;
@@ -185,8 +195,7 @@ int cmd_event(Session&, Cli& cli, unsigned&) {
     int proto = f.cmp && f.tmpl.has(ct::F::kOrigL4) ? f.tmpl.orig().l4 : -1;
     attach_event_bpf(ev.fd(), f.family, proto);
   }
-  struct stat sb;
-  if (fstat(ev.fd(), &sb) == 0) st.sock_inode = sb.st_ino;
+  st.sock_inode = fd_inode(ev.fd());
 
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;  // no SA_RESTART: recvmmsg must return

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/clock.h"
+#include "base/static_slot.h"
 #include "conntrack/commands.h"
 #include "conntrack/modify_batch.h"
 #include "conntrack/process_output.h"
@@ -99,7 +100,9 @@ ct::PrintOpts modify_print_opts(const Cli& cli, char save_prefix, bool labels) {
 }  // namespace
 
 int cmd_delete(Session& s, const Cli& cli, unsigned& counter) {
-  static ModifyBatch batch(ModifyBatch::Kind::kDelete, nullptr, nullptr);
+  // Slots: a static ModifyBatch's destructor would be registered with atexit.
+  static base::StaticSlot<ModifyBatch> batch_slot;
+  ModifyBatch& batch = batch_slot.construct(ModifyBatch::Kind::kDelete, nullptr, nullptr);
   if (batch.open() < 0) exit_error(kOtherProblem, "Can't open handler");
   ct::KernelDumpFilter kf;
   kf.has_mark = cli.filter.kernel_mark;
@@ -237,7 +240,8 @@ void print_updated(const ct::Flow& now, base::OutBuf& line, void* ctx) {
 int cmd_update(Session& s, const Cli& cli, unsigned& counter) {
   static UpdatePrintCtx pctx;
   pctx.po = modify_print_opts(cli, 'A', true);
-  static ModifyBatch batch(ModifyBatch::Kind::kUpdate, print_updated, &pctx);
+  static base::StaticSlot<ModifyBatch> batch_slot;
+  ModifyBatch& batch = batch_slot.construct(ModifyBatch::Kind::kUpdate, print_updated, &pctx);
   if (batch.open() < 0) exit_error(kOtherProblem, "Can't open handler");
   static UpdateBuilder ub;
   ub.cli_ = &cli;

@@ -12,7 +12,9 @@
 namespace conntrack {
 namespace {
 
-Session g_session;  // large buffers: keep them off the stack
+// Large buffers: off the stack.  In a slot, so that no destructor is
+// registered with atexit (musl's atexit table and calloc in the static build).
+base::StaticSlot<Session> g_session_slot;
 
 // The stderr summary of the commands that have one ("" for none).
 const char* summary_format(Cmd cmd, Table table) {
@@ -35,21 +37,21 @@ const char* summary_format(Cmd cmd, Table table) {
   }
 }
 
-int run(Cli& cli, unsigned& counter) {
+int run(Session& session, Cli& cli, unsigned& counter) {
   if (cli.table == Table::kExpect && (cli.cmd == Cmd::kList || cli.cmd == Cmd::kGet ||
                                       cli.cmd == Cmd::kDelete || cli.cmd == Cmd::kCreate))
-    return cmd_expect(g_session, cli, counter);
+    return cmd_expect(session, cli, counter);
   switch (cli.cmd) {
-    case Cmd::kList: return cmd_list(g_session, cli, counter);
-    case Cmd::kGet: return cmd_get(g_session, cli, counter);
-    case Cmd::kFlush: return cmd_flush(g_session, cli);
+    case Cmd::kList: return cmd_list(session, cli, counter);
+    case Cmd::kGet: return cmd_get(session, cli, counter);
+    case Cmd::kFlush: return cmd_flush(session, cli);
     case Cmd::kCreate:
-    case Cmd::kAdd: return cmd_create(g_session, cli, counter);
-    case Cmd::kDelete: return cmd_delete(g_session, cli, counter);
-    case Cmd::kUpdate: return cmd_update(g_session, cli, counter);
-    case Cmd::kEvent: return cmd_event(g_session, cli, counter);
-    case Cmd::kCount: return cmd_count(g_session, cli);
-    case Cmd::kStats: return cmd_stats(g_session, cli);
+    case Cmd::kAdd: return cmd_create(session, cli, counter);
+    case Cmd::kDelete: return cmd_delete(session, cli, counter);
+    case Cmd::kUpdate: return cmd_update(session, cli, counter);
+    case Cmd::kEvent: return cmd_event(session, cli, counter);
+    case Cmd::kCount: return cmd_count(session, cli);
+    case Cmd::kStats: return cmd_stats(session, cli);
     case Cmd::kVersion:
       out().put(kProgName);
       out().put(" v");
@@ -73,11 +75,12 @@ int run(Cli& cli, unsigned& counter) {
 int main(int argc, char** argv) {
   using namespace conntrack;
   output_init();
+  Session& session = g_session_slot.construct();
   // Upstream opens its netlink socket before it looks at the arguments.
-  g_session.open_or_die();
+  session.open_or_die();
   // Batch mode only as the very first argument (spec §6).
   if (argc > 2 && (std::strcmp(argv[1], "-R") == 0 || std::strcmp(argv[1], "--load-file") == 0))
-    load_file_main(g_session, argv[0], argv[2]);
+    load_file_main(session, argv[0], argv[2]);
   static base::StaticSlot<Cli> cli_slot;
   Cli& cli = cli_slot.construct();
   cli_parse(argc, argv, cli);
@@ -86,7 +89,7 @@ int main(int argc, char** argv) {
       cli.cmd == Cmd::kUpdate)
     cli_prepare_filter(cli);
   unsigned counter = 0;
-  int r = run(cli, counter);
+  int r = run(session, cli, counter);
   if (r < 0) exit_error(kOtherProblem, "Operation failed: %s", error_text(-r, cli.cmd, cli.table));
   const char* fmt = summary_format(cli.cmd, cli.table);
   if (fmt) {

@@ -1,9 +1,9 @@
 #include "conntrack/process_output.h"
 
 #include <cstdio>  // BUFSIZ
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fd_stat.h"
 #include "base/fmt.h"
 
 namespace conntrack {
@@ -22,11 +22,10 @@ void output_init() {
     g_out.set_line_buffered(true);
     return;
   }
-  struct stat so, se;
-  if (fstat(1, &so) == 0 && fstat(2, &se) == 0 && so.st_dev == se.st_dev &&
-      so.st_ino == se.st_ino) {
+  base::FdStat so, se;
+  if (base::fd_stat(1, so) && base::fd_stat(2, se) && so.dev == se.dev && so.ino == se.ino) {
     // glibc sizes stdout's buffer from st_blksize (BUFSIZ if unknown).
-    size_t blk = so.st_blksize > 0 ? static_cast<size_t>(so.st_blksize) : BUFSIZ;
+    size_t blk = so.blksize > 0 ? static_cast<size_t>(so.blksize) : BUFSIZ;
     g_out.set_chunk(blk);
   }
 }

@@ -7,6 +7,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "base/out_buf.h"
+#include "base/time_fmt.h"
+
 namespace ctd {
 
 namespace {
@@ -15,14 +18,12 @@ constexpr size_t kLineMax = 2048;
 
 // ctime(3) text without its newline; "?" if the time cannot be shown.
 size_t put_ctime(char* buf, size_t cap, time_t t) {
-  char tmp[64];
-  struct tm tm;
   if (cap == 0) return 0;
-  if (!localtime_r(&t, &tm) || !asctime_r(&tm, tmp)) tmp[0] = '\0';
-  size_t n = strnlen(tmp, sizeof tmp);
-  if (n > 0 && tmp[n - 1] == '\n') n--;
+  base::LineBuf<64> tmp;  // the same local time as conntrack's (base/time_zone.h)
+  base::put_ctime(tmp, static_cast<int64_t>(t));
+  size_t n = tmp.size();
   if (n >= cap) n = cap - 1;
-  memcpy(buf, tmp, n);
+  memcpy(buf, tmp.view().data(), n);
   buf[n] = '\0';
   return n;
 }
