@@ -458,4 +458,7 @@ line "packets/flow" pkt PK
 for who in $LOSS; do
   echo "N=$N  20% loss, $who: sync ${LS[$who]} s, missing ${LM[$who]}"
 done
-[[ -n $EVENTS ]] && line "events: fill" s EF && line "events: B holds all" s EC
+if [[ -n $EVENTS ]]; then
+  line "events: fill" s EF
+  line "events: B holds all" s EC
+fi
