@@ -18,7 +18,7 @@ namespace base {
 
 class OutBuf {
  public:
-  OutBuf(int fd, char* storage, size_t cap) : fd_(fd), buf_(storage), cap_(cap), chunk_(cap) {}
+  constexpr OutBuf(int fd, char* storage, size_t cap) : fd_(fd), buf_(storage), cap_(cap), chunk_(cap) {}
   OutBuf(const OutBuf&) = delete;
   OutBuf& operator=(const OutBuf&) = delete;
 

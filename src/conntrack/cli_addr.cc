@@ -1,7 +1,5 @@
 #include "conntrack/cli_addr.h"
 
-#include <arpa/inet.h>
-
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -57,6 +55,102 @@ bool inet_aton_glibc(const char* cp, uint8_t out[4]) {
   return true;
 }
 
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// glibc's inet_pton(AF_INET) part of an IPv6 address: exactly four
+// decimal octets, none above 255, no leading zeros.
+bool dotted_quad(const char* s, uint8_t out[4]) {
+  int octets = 0;
+  bool in_octet = false;
+  unsigned v = 0;
+  for (; *s != '\0'; ++s) {
+    if (c_isdigit(*s)) {
+      if (in_octet && v == 0) return false;
+      v = v * 10 + static_cast<unsigned>(*s - '0');
+      if (v > 255) return false;
+      if (!in_octet) {
+        if (++octets > 4) return false;
+        in_octet = true;
+      }
+      out[octets - 1] = static_cast<uint8_t>(v);
+    } else if (*s == '.' && in_octet) {
+      if (octets == 4) return false;
+      in_octet = false;
+      v = 0;
+    } else {
+      return false;
+    }
+  }
+  return octets == 4;
+}
+
+}  // namespace
+
+// The rules of glibc's inet_pton(AF_INET6) (musl's differ, and libc's is
+// ~0.8 KB of the static binary): groups of at most four hex digits, one
+// "::" (which may stand for a single group), a leading ':' only as "::",
+// no trailing single ':', an IPv4 dotted quad as the last 32 bits.
+bool inet_pton6_glibc(const char* s, uint8_t out[16]) {
+  uint8_t tmp[16] = {};
+  int n = 0;         // bytes filled
+  int gap = -1;      // where "::" was, in bytes
+  int digits = 0;    // hex digits of the group being read
+  unsigned v = 0;
+  if (*s == ':' && *++s != ':') return false;
+  const char* group = s;
+  for (char c; (c = *s) != '\0'; ++s) {
+    int h = hex_value(c);
+    if (h >= 0) {
+      if (digits == 4) return false;
+      v = v << 4 | static_cast<unsigned>(h);
+      digits++;
+      continue;
+    }
+    if (c == ':') {
+      group = s + 1;
+      if (digits == 0) {
+        if (gap >= 0) return false;
+        gap = n;
+        continue;
+      }
+      if (s[1] == '\0' || n + 2 > 16) return false;
+      tmp[n++] = static_cast<uint8_t>(v >> 8);
+      tmp[n++] = static_cast<uint8_t>(v);
+      digits = 0;
+      v = 0;
+      continue;
+    }
+    if (c == '.' && n + 4 <= 16 && dotted_quad(group, tmp + n)) {
+      n += 4;
+      digits = 0;
+      break;
+    }
+    return false;
+  }
+  if (digits > 0) {
+    if (n + 2 > 16) return false;
+    tmp[n++] = static_cast<uint8_t>(v >> 8);
+    tmp[n++] = static_cast<uint8_t>(v);
+  }
+  if (gap >= 0) {
+    if (n == 16) return false;
+    int tail = n - gap;
+    std::memmove(tmp + 16 - tail, tmp + gap, static_cast<size_t>(tail));
+    std::memset(tmp + gap, 0, static_cast<size_t>(16 - tail - gap));
+    n = 16;
+  }
+  if (n != 16) return false;
+  std::memcpy(out, tmp, 16);
+  return true;
+}
+
 int parse_addr(const char* s, ct::Addr* addr, int* mask) {
   // upstream copies into char[INET6_ADDRSTRLEN] with strncpy: longer
   // arguments are cut to 45 characters before parsing.
@@ -81,7 +175,7 @@ int parse_addr(const char* s, ct::Addr* addr, int* mask) {
     if (mask && *mask > 32) *mask = kBadNetmask;
     return uapi::kAfInet;
   }
-  if (inet_pton(AF_INET6, buf, addr->b) > 0) {
+  if (inet_pton6_glibc(buf, addr->b)) {
     if (mask && *mask > 128) *mask = kBadNetmask;
     return uapi::kAfInet6;
   }

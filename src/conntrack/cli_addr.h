@@ -1,6 +1,7 @@
 // Address parsing for the conntrack command line, as upstream sees it
 // through glibc: inet_aton() (so "1", "0x7f.1" and a trailing blank are
-// accepted), then inet_pton(AF_INET6); "/N" prefixes parsed with strtol.
+// accepted), then inet_pton(AF_INET6), both ours by glibc's rules; "/N"
+// prefixes parsed with strtol.
 #pragma once
 #include <cstdint>
 
@@ -10,6 +11,8 @@ namespace conntrack {
 
 // glibc inet_aton(); returns false if `s` is not an IPv4 address.
 bool inet_aton_glibc(const char* s, uint8_t out[4]);
+// glibc inet_pton(AF_INET6, s, out) > 0.
+bool inet_pton6_glibc(const char* s, uint8_t out[16]);
 
 constexpr int kNoNetmask = -1;
 constexpr int kBadNetmask = -2;

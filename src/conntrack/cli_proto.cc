@@ -492,7 +492,9 @@ void unknown_final(uint32_t, int, Flow& f) {
   }
 }
 
-const ProtoHandler kHandlers[] = {
+// constexpr: a table built from views and spans at compile time, not by
+// start-up code (~0.7 KB of stores in the static build).
+constexpr ProtoHandler kHandlers[] = {
     {"tcp", uapi::kIpprotoTcp, kTcpOpts, tcp_parse, tcp_final, kTcpHelp},
     {"udp", uapi::kIpprotoUdp, kUdpOpts, udp_parse<uapi::kIpprotoUdp>, udp_final, kPortHelp},
     {"udplite", uapi::kIpprotoUdplite, kUdpliteOpts, udp_parse<uapi::kIpprotoUdplite>,
@@ -507,7 +509,7 @@ const ProtoHandler kHandlers[] = {
      "  --icmpv6-id\t\t\ticmpv6 id\n"},
     {"gre", uapi::kIpprotoGre, kGreOpts, gre_parse, gre_final, kGreHelp},
 };
-const ProtoHandler kUnknown = {"unknown", 0, {}, nullptr, unknown_final,
+constexpr ProtoHandler kUnknown = {"unknown", 0, {}, nullptr, unknown_final,
                                "  no options (unsupported)\n"};
 
 bool equal_nocase(std::string_view a, const char* b) {

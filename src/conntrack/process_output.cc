@@ -11,7 +11,7 @@ namespace {
 
 constexpr size_t kBigBuffer = 1 << 18;
 char g_out_storage[kBigBuffer];
-base::OutBuf g_out(1, g_out_storage, sizeof g_out_storage);
+constinit base::OutBuf g_out(1, g_out_storage, sizeof g_out_storage);
 ExitHook g_exit_hook = nullptr;
 bool g_quiet = false;
 

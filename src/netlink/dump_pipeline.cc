@@ -3,9 +3,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <pthread.h>
-
 #include "base/futex_sem.h"
+#include "base/thread.h"
 
 namespace nl {
 namespace {
@@ -104,24 +103,25 @@ struct Receiver {
   uint32_t seq, portid;
   uint8_t index;
   bool started;
-  pthread_t th;
+  base::Thread th;
 };
 Receiver g_recv[kMaxDumps];
 
-void* receiver(void* arg) {
+// Runs on a base::Thread: plain system calls only (recvmsg, futex).
+void receiver(void* arg) {
   Receiver* a = static_cast<Receiver*>(arg);
   Ring& r = *a->ring;
   for (;;) {
     r.free_slots.wait();
     // An abort wake-up is not a free slot: leave without taking one.
-    if (r.abort.load(std::memory_order_acquire)) return nullptr;
+    if (r.abort.load(std::memory_order_acquire)) return;
     unsigned i = r.take_free();
     Slot& s = r.slots[i];
     s.dump = a->index;
     s.len = a->sock->recv(s.data, sizeof s.data);
     bool last = s.len <= 0 || ends_exchange(s.data, static_cast<size_t>(s.len), a->seq, a->portid);
     r.push_full(i);
-    if (last) return nullptr;
+    if (last) return;
   }
 }
 
@@ -137,8 +137,12 @@ int recv_dumps_pipelined(Socket* const* socks, RecvState* sts, unsigned n, MsgFn
   unsigned running = 0;
   for (unsigned d = 0; d < n; d++) {
     Receiver& rc = g_recv[d];
-    rc = Receiver{&r, socks[d], sts[d].seq, sts[d].portid, static_cast<uint8_t>(d), false, {}};
-    rc.started = pthread_create(&rc.th, nullptr, receiver, &rc) == 0;
+    rc.ring = &r;
+    rc.sock = socks[d];
+    rc.seq = sts[d].seq;
+    rc.portid = sts[d].portid;
+    rc.index = static_cast<uint8_t>(d);
+    rc.started = rc.th.start(receiver, &rc);
     if (rc.started) running++;
   }
   int result = 0;
@@ -162,7 +166,7 @@ int recv_dumps_pipelined(Socket* const* socks, RecvState* sts, unsigned n, MsgFn
   r.abort.store(true, std::memory_order_release);
   for (unsigned d = 0; d < n; d++) r.free_slots.post();
   for (unsigned d = 0; d < n; d++)
-    if (g_recv[d].started) pthread_join(g_recv[d].th, nullptr);
+    if (g_recv[d].started) g_recv[d].th.join();
   // A dump whose thread could not start is received here, after the others.
   for (unsigned d = 0; d < n && result == 0; d++) {
     if (g_recv[d].started) continue;
