@@ -1,5 +1,7 @@
 #include "base/thread.h"
 
+#include <signal.h>
+
 #if BASE_THREAD_CLONE
 #include <sched.h>
 #include <sys/syscall.h>
@@ -34,8 +36,15 @@ bool Thread::start(Fn fn, void* arg) {
   // handlers, thread group, SysV semaphore undo.
   int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
               CLONE_SYSVSEM | CLONE_SETTLS | CLONE_CHILD_CLEARTID;
+  // Started with every signal blocked, so the kernel delivers signals to
+  // the caller's thread only: no handler ever runs on this thread's
+  // borrowed thread-pointer block or on its small stack.
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
   int r = clone(entry, stack_ + sizeof stack_, flags, this, nullptr, tp,
                 reinterpret_cast<int*>(&tid_));
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   started_ = r > 0;
   if (!started_) tid_.store(0);
   return started_;
@@ -59,7 +68,12 @@ void* Thread::entry(void* self) {
 bool Thread::start(Fn fn, void* arg) {
   fn_ = fn;
   arg_ = arg;
+  // Signals stay with the caller's thread, as for the clone variant.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
   started_ = pthread_create(&th_, nullptr, entry, this) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return started_;
 }
 
