@@ -14,4 +14,12 @@ namespace base {
 unsigned long c_strtoul(const char* s, char** end, int base);
 long c_strtol(const char* s, char** end, int base);
 
+// The value of one hexadecimal digit (either case), or -1.
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace base

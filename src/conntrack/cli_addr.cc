@@ -57,13 +57,6 @@ bool inet_aton_glibc(const char* cp, uint8_t out[4]) {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // glibc's inet_pton(AF_INET) part of an IPv6 address: exactly four
 // decimal octets, none above 255, no leading zeros.
 bool dotted_quad(const char* s, uint8_t out[4]) {
@@ -106,7 +99,7 @@ bool inet_pton6_glibc(const char* s, uint8_t out[16]) {
   if (*s == ':' && *++s != ':') return false;
   const char* group = s;
   for (char c; (c = *s) != '\0'; ++s) {
-    int h = hex_value(c);
+    int h = base::hex_digit_value(c);
     if (h >= 0) {
       if (digits == 4) return false;
       v = v << 4 | static_cast<unsigned>(h);

@@ -6,19 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/c_strto.h"
 #include "base/fmt.h"
 #include "base/line_reader.h"
 
 namespace ctd {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool parse_line(std::string_view line, unsigned lineno, AuthKey* k, char* err, size_t errlen) {
   std::string_view id, hex, extra;
@@ -43,7 +37,7 @@ bool parse_line(std::string_view line, unsigned lineno, AuthKey* k, char* err, s
     return false;
   }
   for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    const int hi = base::hex_digit_value(hex[i]), lo = base::hex_digit_value(hex[i + 1]);
     if (hi < 0 || lo < 0) {
       base::format(err, errlen, "line %u: key is not hexadecimal", lineno);
       return false;
