@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 dir=${1:-build-musl}
 MAX_CONNTRACK=${MAX_CONNTRACK:-123500}
 MAX_CONNTRACKD=${MAX_CONNTRACKD:-262000}
-STATIC_TESTS=${STATIC_TESTS-tests/integration/list_formats.sh tests/integration/cli_errors.sh tests/integration/conntrackd_basic.sh}
+STATIC_TESTS=${STATIC_TESTS-tests/integration/list_formats.sh tests/integration/cli_errors.sh tests/integration/conntrackd_basic.sh tests/integration/conntrackd_startup_errors.sh}
 fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 

@@ -7,7 +7,10 @@
 # Interface, an Interface that does not exist (the parser's warning comes
 # first), a unicast address as multicast group, an IPv4_interface that is
 # not local (upstream reports EBADF there: its sending socket is closed
-# twice), and TCP with an unknown Interface.
+# twice), and TCP with an unknown Interface.  Last, a LogFile that is a
+# symlink loop: the error names the reason in glibc's words ("Too many
+# levels of symbolic links"), also from the static musl binary, whose libc
+# says "Symbolic link loop" (tools/check_static.sh runs this script).
 #
 #   tests/integration/conntrackd_startup_errors.sh   (root; ~10 s)
 set -u
@@ -98,6 +101,29 @@ for c in no_channel udp_no_iface udp_bad_iface mcast_unicast_group mcast_v6_bad_
   grep -q 'cannot start, please review your configuration' "$T/ours" ||
     fail "$c: ours says it cannot start" "$(tail -2 "$T/ours")"
 done
+
+ln -s loop_b "$T/loop_a"
+ln -s loop_a "$T/loop_b"
+cat >"$T/logloop.conf" <<EOF
+General {
+  LogFile $T/loop_a
+  LockFile $T/lock
+  UNIX { Path $T/sock }
+  Syslog off
+}
+Stats { }
+EOF
+rm -f "$T/lock" "$T/sock"
+timeout 10 "$ORACLE" -C "$T/logloop.conf" >"$T/up" 2>&1
+urc=$?
+rm -f "$T/lock" "$T/sock"
+timeout 10 "$OURS" -C "$T/logloop.conf" >"$T/ours" 2>&1
+orc=$?
+if ((urc == orc)) && cmp -s "$T/up" "$T/ours" && grep -q 'Too many levels of symbolic links' "$T/ours"; then
+  pass "LogFile a symlink loop: exit $orc and upstream's error text"
+else
+  fail "LogFile a symlink loop: exit $orc (upstream $urc)" "$(diff "$T/ours" "$T/up" | head -4)"
+fi
 
 echo "conntrackd_startup_errors: $PASS passed, $FAIL failed"
 ((FAIL == 0))
